@@ -1,0 +1,130 @@
+"""Shared machinery of the synthetic-data generators.
+
+Answers are cut from latent scores: each respondent gets a score that depends on background
+variables and on a few common factors (distance to the labour market, satisfaction with the
+gemeente), plus noise. An item's categories are then assigned by cutting that score at weighted
+quantiles, so the *weighted* answer distribution hits its calibration target while the groups
+that differ in the report differ in the data, and items on one topic correlate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+LIKERT5 = ("helemaal_eens", "eens", "neutraal", "oneens", "helemaal_oneens")
+WEET_NIET = "weet_niet"
+
+
+def rng_for(seed: int, *names: str) -> np.random.Generator:
+    """An independent, reproducible random stream for one source or item."""
+    words = [int.from_bytes(name.encode("utf-8"), "little") % (2**32) for name in names]
+    return np.random.default_rng(np.random.SeedSequence([seed, *words]))
+
+
+def cut(
+    latent: np.ndarray,
+    weights: np.ndarray,
+    categories: Sequence[str],
+    shares: Sequence[float],
+    mask: np.ndarray | None = None,
+) -> np.ndarray:
+    """Assign ``categories`` (ordered from highest to lowest latent score) so that their
+    weighted shares among ``mask`` equal ``shares``. Rows outside the mask get None."""
+    n = len(latent)
+    mask = np.ones(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    out = np.full(n, None, dtype=object)
+    idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return out
+    shares = np.asarray(shares, dtype=float)
+    if np.any(shares < 0) or not np.isclose(shares.sum(), 1.0, atol=1e-6):
+        raise ValueError(f"shares must be non-negative and add up to 1, got {shares}")
+    order = idx[np.argsort(-latent[idx], kind="stable")]
+    cum_w = np.cumsum(weights[order]) / weights[order].sum()
+    bounds = np.cumsum(shares)
+    # A respondent falls in category k when the weighted mass before its midpoint lies in band k.
+    mid = cum_w - weights[order] / weights[order].sum() / 2
+    band = np.searchsorted(bounds, mid, side="right")
+    band = np.minimum(band, len(categories) - 1)
+    out[order] = np.asarray(categories, dtype=object)[band]
+    return out
+
+
+def binary(latent, weights, p_yes: float, mask=None, yes="ja", no="nee") -> np.ndarray:
+    """``yes`` for the top ``p_yes`` (weighted) of the latent score, ``no`` for the rest."""
+    return cut(latent, weights, (yes, no), (p_yes, 1.0 - p_yes), mask)
+
+
+def likert_shares(positive: float, negative: float | None = None, weet_niet: float = 0.04) -> list[float]:
+    """Full five-point-plus-weet-niet distribution from the published share that agrees
+    (``positive``) and, where known, the share that disagrees (``negative``)."""
+    rest = 1.0 - positive - weet_niet
+    if negative is None:
+        negative = rest * 0.45
+    neutral = rest - negative
+    if neutral < 0:
+        raise ValueError(f"positive {positive} + negative {negative} + weet_niet {weet_niet} exceed 1")
+    return [0.3 * positive, 0.7 * positive, neutral, 0.65 * negative, 0.35 * negative, weet_niet]
+
+
+def likert(latent, weights, rng, positive, negative=None, weet_niet=0.04, mask=None) -> np.ndarray:
+    """A five-point agreement item plus 'weet niet'. 'Weet niet' is drawn at random (it is not
+    an opinion on the scale); the scale itself is cut from the latent score."""
+    shares = likert_shares(positive, negative, weet_niet)
+    n = len(latent)
+    mask = np.ones(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    dont_know = mask & (rng.random(n) < weet_niet)
+    scale = cut(latent, weights, LIKERT5, np.asarray(shares[:5]) / sum(shares[:5]), mask & ~dont_know)
+    scale[dont_know] = WEET_NIET
+    return scale
+
+
+def noise(rng: np.random.Generator, n: int, sd: float = 1.0) -> np.ndarray:
+    return rng.normal(0.0, sd, n)
+
+
+def draw_categories(rng, n: int, distribution: Mapping[str, float]) -> np.ndarray:
+    """Independent draws from a categorical distribution (codes → probabilities)."""
+    codes = list(distribution)
+    p = np.asarray([distribution[c] for c in codes], dtype=float)
+    return np.asarray(codes, dtype=object)[rng.choice(len(codes), size=n, p=p / p.sum())]
+
+
+def rake(frame: pd.DataFrame, margins: Mapping[str, Mapping[str, float]], cap: float = 10.0,
+         iterations: int = 100) -> np.ndarray:
+    """Raking (iterative proportional fitting) weights, mean 1, that restore ``margins``
+    (column → {code: population share}). Weights are capped at ``cap``."""
+    w = np.ones(len(frame))
+    for _ in range(iterations):
+        for column, target in margins.items():
+            values = frame[column].to_numpy()
+            total = w.sum()
+            for code, share in target.items():
+                sel = values == code
+                current = w[sel].sum() / total
+                if current > 0:
+                    w[sel] *= share / current
+        w = np.minimum(w / w.mean(), cap)
+    return w / w.mean()
+
+
+def write_if_changed(frame: pd.DataFrame, path: Path) -> bool:
+    """Write ``frame`` as CSV or Parquet, but leave the file (and its mtime) alone when the
+    bytes would be identical, so an unchanged regeneration invalidates nothing downstream."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    if path.suffix == ".csv":
+        frame.to_csv(tmp, index=False, float_format="%.6f", lineterminator="\n")
+    elif path.suffix == ".parquet":
+        frame.to_parquet(tmp, index=False, compression="zstd")
+    else:
+        raise ValueError(f"unsupported output type: {path}")
+    if path.exists() and path.read_bytes() == tmp.read_bytes():
+        tmp.unlink()
+        return False
+    tmp.replace(path)
+    return True

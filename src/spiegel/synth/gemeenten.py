@@ -1,0 +1,482 @@
+"""Synthetic sources of chapter 2 (re-integratieondersteuning gemeenten).
+
+Four generators, one per source: the client survey (brede doelgroep + DGR sample), its earlier
+waves as aggregates, the klantmanager questionnaire, the CBS composition of the bijstand
+population (Tabel 1), and the person-level register of started re-integratievoorzieningen
+(Tabel 2, Figuur 3). Targets live in ``gemeenten_<edition>.yml`` beside this module.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy.optimize import linprog
+
+from spiegel.synth.core import (
+    LIKERT5,
+    binary,
+    cut,
+    draw_categories,
+    likert,
+    noise,
+    rake,
+    rng_for,
+)
+
+AGREE = ("helemaal_eens", "eens")
+
+
+@cache
+def targets(edition: int) -> dict:
+    """The calibration targets of an edition (a parsed copy of ``gemeenten_<edition>.yml``)."""
+    text = resources.files("spiegel.synth").joinpath(f"gemeenten_{edition}.yml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+# --------------------------------------------------------------------------- client survey
+
+
+def _background(rng, n: int, margins: dict, bias: dict, westers: float, p_sk: float) -> pd.DataFrame:
+    """Background variables of a sample whose composition differs from the population by the
+    response propensities in ``bias``."""
+
+    def biased(dist: dict, factors: dict) -> dict:
+        return {k: v * factors.get(k, 1.0) for k, v in dist.items()}
+
+    geslacht = draw_categories(rng, n, biased(margins["geslacht"], bias["geslacht"]))
+    leeftijd = draw_categories(rng, n, biased(margins["leeftijd"], bias["leeftijd"]))
+    migratie = draw_categories(rng, n, biased(margins["migratie"], bias["migratie"]))
+    herkomst = np.where(
+        migratie == "nee", "geen", np.where(rng.random(n) < westers, "westers", "niet_westers")
+    )
+    gemeentegrootte = draw_categories(rng, n, margins["gemeentegrootte"])
+    # Startkwalificatie: less often among older clients and those with a migration background.
+    sk_latent = noise(rng, n) - 0.4 * (leeftijd == "45_plus") - 0.3 * (migratie == "ja")
+    startkwalificatie = binary(sk_latent, np.ones(n), p_sk)
+    return pd.DataFrame(
+        {
+            "geslacht": geslacht,
+            "leeftijd": leeftijd,
+            "migratieachtergrond": herkomst,
+            "startkwalificatie": startkwalificatie,
+            "gemeentegrootte": gemeentegrootte,
+            "migratie": migratie,
+        }
+    )
+
+
+def _sample(seed: int, name: str, n: int, cfg: dict) -> pd.DataFrame:
+    """Generate one sample (brede doelgroep or DGR) of the client survey."""
+    rng = rng_for(seed, "klanten_pw", name)
+    t = cfg["targets"][name]
+    df = _background(
+        rng, n, cfg["population_margins"][name], cfg["response_bias"],
+        cfg["westers_within_migratie"], cfg["startkwalificatie"][name],
+    )
+    w = rake(df, cfg["population_margins"][name])
+    man = (df["geslacht"] == "man").to_numpy()
+    young = (df["leeftijd"] == "tot_27").to_numpy()
+    old = (df["leeftijd"] == "45_plus").to_numpy()
+    sk = (df["startkwalificatie"] == "ja").to_numpy()
+    groot = (df["gemeentegrootte"] == "groot").to_numpy()
+    klein = (df["gemeentegrootte"] == "klein").to_numpy()
+    out: dict[str, np.ndarray] = {}
+
+    # Distance to the labour market: the common factor behind capacity, search and needs.
+    afstand = noise(rng, n) + 0.6 * old - 0.5 * young - 0.4 * sk
+    av = t["arbeidsvermogen"]
+    dont_know = rng.random(n) < av["weet_niet"]
+    rest = 1 - av["weet_niet"]
+    out["arbeidsvermogen"] = cut(-afstand, w, ("nu", "toekomst", "nooit"),
+                                 (av["nu"] / rest, av["toekomst"] / rest, av["nooit"] / rest), ~dont_know)
+    out["arbeidsvermogen"][dont_know] = "weet_niet"
+    can_now = out["arbeidsvermogen"] == "nu"
+    never = out["arbeidsvermogen"] == "nooit"
+    out["wil_werken"] = binary(noise(rng, n), w, 1 - t["wil_werken_nee_of_nu"], can_now)
+
+    zg = t["zoekgedrag"]
+    out["zoekgedrag"] = cut(-0.5 * afstand - 2.0 * never + 0.35 * man + noise(rng, n, 0.6), w,
+                            ("actief", "eerder", "nooit"), (zg["actief"], zg["eerder"], zg["nooit"]))
+    gez = binary(afstand + noise(rng, n, 0.8), w, t["belemmering_gezondheid"])
+    out["belemmering_gezondheid"] = gez
+    # Other barriers: common among those without health barriers, so that ~95% has some barrier.
+    no_health = gez == "nee"
+    share_no_health = w[no_health].sum() / w.sum()
+    p_other_given_none = 1 - (1 - t["belemmering_any"]) / max(share_no_health, 1e-9)
+    other = binary(noise(rng, n), w, p_other_given_none, no_health)
+    other[~no_health] = binary(noise(rng, n), w, 0.5, ~no_health)[~no_health]
+    out["belemmering_overig"] = other
+    out["gelukkiger_met_baan"] = likert(-0.4 * afstand + noise(rng, n), w, rng, t["gelukkiger_met_baan"])
+    out["liever_langer_uitkering"] = likert(noise(rng, n), w, rng, t["liever_langer_uitkering"])
+
+    need = noise(rng, n)
+    for item, share in t["behoefte"].items():
+        work_item = item in ("werktijden", "werkplek", "zoeken_werk")
+        latent = 0.7 * need + (0.8 * ~never if work_item else 0.3 * afstand) + noise(rng, n, 0.8)
+        out[f"behoefte_{item}"] = binary(latent, w, share)
+    any_need = np.column_stack([out[f"behoefte_{k}"] == "ja" for k in t["behoefte"]]).any(axis=1)
+
+    # Exemption and agreements: people who expect never to work are mostly exempted, and
+    # those without agreements are mostly exempted.
+    vr = t["vrijgesteld"]
+    vr_dont_know = rng.random(n) < vr["weet_niet"]
+    rest = 1 - vr["weet_niet"]
+    out["vrijgesteld"] = cut(1.2 * afstand + 1.5 * never + 0.4 * groot + noise(rng, n), w, ("ja", "nee"),
+                             (vr["ja"] / rest, vr["nee"] / rest), ~vr_dont_know)
+    out["vrijgesteld"][vr_dont_know] = "weet_niet"
+    exempt = out["vrijgesteld"] == "ja"
+    bs = t["beschikking"]
+    out["beschikking"] = cut(noise(rng, n), w, ("ja", "nee", "weet_niet"), (bs["ja"], bs["nee"], bs["weet_niet"]),
+                             exempt)
+
+    # Satisfaction with the gemeente: the common factor behind judgements of the service.
+    tevreden = noise(rng, n) + 0.25 * man + 0.2 * sk - 0.2 * groot + 0.15 * klein
+    out["afspraken"] = binary(-1.0 * exempt + 0.6 * young + 0.4 * sk + 0.3 * tevreden + noise(rng, n, 0.8),
+                              w, t["afspraken"])
+    agreed = out["afspraken"] == "ja"
+    tevreden = tevreden + 0.35 * agreed
+    out["gesprek_afgelopen_jaar"] = binary(1.2 * agreed + 0.3 * tevreden + noise(rng, n), w,
+                                           t["gesprek_afgelopen_jaar"])
+    talked = out["gesprek_afgelopen_jaar"] == "ja"
+    tevreden = tevreden + 0.25 * talked
+
+    for item in ("afspraken_tevreden", "afspraken_haalbaar", "afspraken_invloed", "afspraken_kans_werk"):
+        out[item] = likert(0.8 * tevreden + noise(rng, n, 0.7), w, rng, t[item], mask=agreed)
+    out["afspraken_plan"] = cut(0.4 * tevreden + noise(rng, n), w, ("ja", "nee", "weet_niet"),
+                                (t["afspraken_plan"], (1 - t["afspraken_plan"]) * 0.7,
+                                 (1 - t["afspraken_plan"]) * 0.3), agreed)
+
+    rb = t["rekening_behoefte"]
+    out["rekening_behoefte"] = cut(tevreden + 0.2 * man + noise(rng, n, 0.7), w,
+                                   ("voldoende", "weet_niet", "onvoldoende"),
+                                   (rb["voldoende"], rb["weet_niet"], rb["onvoldoende"]), any_need)
+    considered = out["rekening_behoefte"] == "voldoende"
+    able = np.isin(out["arbeidsvermogen"], ("nu", "toekomst"))
+    out["genoeg_hulp"] = binary(tevreden + 0.35 * man + noise(rng, n, 0.8), w, t["genoeg_hulp"], able)
+    out["hulp_eerder"] = binary(-0.6 * tevreden + 0.5 * ~never + noise(rng, n), w, t["hulp_eerder"])
+    out["te_weinig_gesprekken"] = binary(-0.8 * talked - 0.5 * tevreden + noise(rng, n), w,
+                                         t["te_weinig_gesprekken"])
+    out["contact_afgenomen_corona"] = binary(0.4 * talked + noise(rng, n), w, t["contact_afgenomen_corona"])
+    kn = t["kennis_medewerkers"]
+    out["kennis_medewerkers"] = likert(0.8 * tevreden + 0.35 * groot + noise(rng, n, 0.7), w, rng,
+                                       kn["positive"], kn["negative"])
+    out["info_werk_duidelijk"] = likert(0.6 * tevreden + noise(rng, n), w, rng, t["info_werk_duidelijk"])
+    out["info_uitkering_duidelijk"] = likert(0.5 * tevreden + noise(rng, n), w, rng, t["info_uitkering_duidelijk"])
+    uv = t["uitleg_verrekening"]
+    out["uitleg_verrekening"] = likert(0.6 * tevreden + noise(rng, n), w, rng, uv["positive"], uv["negative"])
+    out["verrekening_gehad"] = binary(-0.5 * afstand + noise(rng, n), w, t["verrekening_gehad"])
+    out["verrekening_problemen"] = binary(-0.5 * tevreden + noise(rng, n), w, t["verrekening_problemen"],
+                                          out["verrekening_gehad"] == "ja")
+
+    # Contact with the gemeente routes the Figuur 4 and 7 statements; in the brede doelgroep
+    # exactly `no_contact_brede` respondents had none (N=660 in the report).
+    contact_score = 2.0 * talked + 1.0 * agreed - 1.0 * exempt + noise(rng, n)
+    if name == "brede_doelgroep":
+        no_contact = np.zeros(n, dtype=bool)
+        no_contact[np.argsort(contact_score, kind="stable")[: cfg["no_contact_brede"]]] = True
+    else:
+        no_contact = contact_score < np.quantile(contact_score, 0.05)
+    out["contact_gemeente"] = np.where(no_contact, "nee", "ja").astype(object)
+    contact = ~no_contact
+    bej = {"bej_druk": -0.7, "bej_respect": 0.8, "bej_persoonlijk": 0.8, "bej_fraudeur": -0.7}
+    for item, loading in bej.items():
+        spec = t[item]
+        out[item] = likert(loading * tevreden + noise(rng, n, 0.7), w, rng, spec["positive"],
+                           spec.get("negative"), mask=contact)
+
+    # The open question: coded themes, no free text. Exactly `open_question_brede` reactions.
+    theme = np.full(n, None, dtype=object)
+    k = cfg["open_question_brede"] if name == "brede_doelgroep" else int(round(n * 179 / 700))
+    reacted = np.argsort(tevreden + noise(rng, n), kind="stable")[:k]
+    p_bej = t["open_vraag_bejegening"]
+    theme[reacted] = draw_categories(rng, k, {"bejegening_maatwerk": p_bej, "toegankelijkheid": (1 - p_bej) * 0.4,
+                                              "overdracht_contactpersoon": (1 - p_bej) * 0.3,
+                                              "overig": (1 - p_bej) * 0.3})
+    out["open_vraag_thema"] = theme
+
+    out["rechten_plichten_ingewikkeld"] = likert(-0.3 * tevreden - 0.4 * sk + noise(rng, n), w, rng,
+                                                 t["rechten_plichten_ingewikkeld"])
+    out["weet_niet_bij_wie"] = binary(-0.4 * tevreden + noise(rng, n), w, t["weet_niet_bij_wie"])
+    out["gemeente_te_streng"] = likert(-0.7 * tevreden + noise(rng, n), w, rng, t["gemeente_te_streng"])
+    out["pakkans"] = likert(noise(rng, n), w, rng, t["pakkans"])
+    out["boete_oneens"] = binary(-0.6 * sk - 0.3 * tevreden + noise(rng, n), w, t["boete_oneens"])
+
+    out["hulp_andere_organisaties"] = binary(0.6 * afstand + noise(rng, n), w, t["hulp_andere_organisaties"])
+    other_help = out["hulp_andere_organisaties"] == "ja"
+    for item in ("sam_goed", "sam_op_de_hoogte"):
+        out[item] = likert(0.7 * tevreden + noise(rng, n), w, rng, t[item], mask=other_help)
+    out["sam_zelfde_info"] = likert(-0.4 * tevreden + noise(rng, n), w, rng, t["sam_zelfde_info"], mask=other_help)
+
+    # Added value: higher when needs are considered, with agreements and a recent conversation,
+    # for men, with a startkwalificatie, and outside the large gemeenten.
+    value = (0.6 * tevreden + 0.7 * considered + 0.6 * agreed + 0.4 * talked + 0.2 * man + 0.25 * sk
+             - 0.3 * groot)
+    for item in ("mw_kans_werk", "mw_zinvol", "mw_gemotiveerd"):
+        out[item] = likert(value + noise(rng, n, 0.8), w, rng, t[item], mask=contact)
+
+    out["opleiding_gevolgd"] = binary(0.5 * young + 0.3 * agreed + noise(rng, n), w, t["opleiding_gevolgd"])
+    course = out["opleiding_gevolgd"] == "ja"
+    out["opleiding_kansen"] = binary(value + noise(rng, n), w, t["opleiding_kansen"], course)
+    out["opleiding_werk"] = binary(value + noise(rng, n), w, t["opleiding_werk"], course)
+    out["wep_gevolgd"] = binary(0.4 * agreed + noise(rng, n), w, t["wep_gevolgd"])
+    out["wep_nut"] = likert(value + noise(rng, n), w, rng, t["wep_nut"], weet_niet=0.02,
+                            mask=out["wep_gevolgd"] == "ja")
+
+    jobcoach_cols = ("jc_kent_mogelijkheden", "jc_voldoende_tijd", "jc_durft_vragen", "jc_zinvol", "jc_kans_succes")
+    if name == "dgr":
+        out["jobcoach"] = binary(-0.4 * afstand + noise(rng, n), w, t["jobcoach"])
+        coached = out["jobcoach"] == "ja"
+        jc_factor = noise(rng, n)
+        for item in jobcoach_cols:
+            out[item] = likert(jc_factor + noise(rng, n, 0.7), w, rng, t[item], mask=coached)
+    else:
+        for item in ("jobcoach", *jobcoach_cols):
+            out[item] = np.full(n, None, dtype=object)
+
+    frame = df.drop(columns="migratie")
+    frame.insert(0, "gewicht", np.round(w, 6))
+    frame.insert(0, "steekproef", name)
+    return pd.concat([frame, pd.DataFrame(out)], axis=1)
+
+
+KLANTEN_COLUMNS = [
+    "resp_id", "steekproef", "gewicht", "geslacht", "leeftijd", "migratieachtergrond", "startkwalificatie",
+    "gemeentegrootte", "arbeidsvermogen", "wil_werken", "zoekgedrag", "belemmering_gezondheid",
+    "belemmering_overig", "gelukkiger_met_baan", "liever_langer_uitkering", "behoefte_zoeken_werk",
+    "behoefte_persoonlijk", "behoefte_scholing", "behoefte_werktijden", "behoefte_werkplek",
+    "rekening_behoefte", "afspraken", "afspraken_tevreden", "afspraken_haalbaar", "afspraken_invloed",
+    "afspraken_kans_werk", "afspraken_plan", "genoeg_hulp", "hulp_eerder", "gesprek_afgelopen_jaar",
+    "te_weinig_gesprekken", "contact_afgenomen_corona", "kennis_medewerkers", "info_werk_duidelijk",
+    "info_uitkering_duidelijk", "uitleg_verrekening", "verrekening_gehad", "verrekening_problemen",
+    "contact_gemeente", "bej_druk", "bej_respect", "bej_persoonlijk", "bej_fraudeur", "open_vraag_thema",
+    "rechten_plichten_ingewikkeld", "weet_niet_bij_wie", "gemeente_te_streng", "pakkans", "boete_oneens",
+    "vrijgesteld", "beschikking", "hulp_andere_organisaties", "sam_goed", "sam_op_de_hoogte",
+    "sam_zelfde_info", "mw_kans_werk", "mw_zinvol", "mw_gemotiveerd", "opleiding_gevolgd",
+    "opleiding_kansen", "opleiding_werk", "wep_gevolgd", "wep_nut", "jobcoach", "jc_kent_mogelijkheden",
+    "jc_voldoende_tijd", "jc_durft_vragen", "jc_zinvol", "jc_kans_succes",
+]
+
+
+def klanten_pw(seed: int, edition: int) -> pd.DataFrame:
+    """The client survey: one row per respondent, both samples, shuffled as an export would be."""
+    cfg = targets(edition)["klanten_pw"]
+    parts = [_sample(seed, name, n, cfg) for name, n in cfg["sizes"].items()]
+    frame = pd.concat(parts, ignore_index=True)
+    order = rng_for(seed, "klanten_pw", "order").permutation(len(frame))
+    frame = frame.iloc[order].reset_index(drop=True)
+    frame.insert(0, "resp_id", [f"R{i:06d}" for i in range(1, len(frame) + 1)])
+    return frame[KLANTEN_COLUMNS]
+
+
+def klanten_pw_trend(seed: int, edition: int) -> pd.DataFrame:
+    """Earlier waves as aggregates (indicator, wave, share, n)."""
+    cfg = targets(edition)["klanten_pw_trend"]
+    rows = [
+        {"meting": int(wave), "indicator": indicator, "aandeel": float(share), "n": int(cfg["n"][wave])}
+        for indicator, waves in cfg["values"].items()
+        for wave, share in waves.items()
+    ]
+    return pd.DataFrame(rows).sort_values(["indicator", "meting"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- klantmanagers
+
+
+def _percentages(rng, n: int, mean: float, spread: float = 12.0, shift: np.ndarray | None = None) -> np.ndarray:
+    """Per-klantmanager estimates (0-100) around ``mean``, nudged so the sample mean is ``mean``."""
+    x = mean + rng.normal(0, spread, n) + (0 if shift is None else shift)
+    for _ in range(20):
+        x = np.clip(x + (mean - x.mean()), 0, 100)
+    return np.round(x, 1)
+
+
+def klantmanagers_pw(seed: int, edition: int) -> pd.DataFrame:
+    cfg = targets(edition)["klantmanagers_pw"]
+    rng = rng_for(seed, "klantmanagers_pw")
+    n = cfg["n"]
+    size = draw_categories(rng, n, cfg["gemeentegrootte"])
+    cl = cfg["caseload_lognormal"]
+    caseload = np.clip(np.round(cl["median"] * np.exp(rng.normal(0, cl["sigma"], n))), 5, 400).astype(int)
+    big = caseload >= cfg["caseload_threshold"]
+    m = cfg["means"]
+    now = _percentages(rng, n, m["pct_kan_nu_werken"])
+    future = _percentages(rng, n, m["pct_kan_toekomst"])
+    future = np.minimum(future, 100 - now)
+    never = np.round(100 - now - future, 1)
+    frame = pd.DataFrame({
+        "km_id": [f"KM{i:04d}" for i in range(1, n + 1)],
+        "gemeentegrootte": size,
+        "caseload": caseload,
+        "pct_kan_nu_werken": now,
+        "pct_kan_toekomst": future,
+        "pct_kan_nooit": never,
+    })
+    for column in ("pct_behoefte_persoonlijk", "pct_ondersteuning_bieden", "pct_geen_beeld", "pct_afspraken",
+                   "pct_vrijgesteld", "pct_vrijgesteld_beschikking", "pct_andere_leefgebieden"):
+        shift = -6.0 * (big - big.mean()) if column == "pct_ondersteuning_bieden" else None
+        frame[column] = _percentages(rng, n, m[column], shift=shift)
+    gs = cfg["pct_gesproken"]
+    spoken = np.where(big, _percentages(rng, n, gs["groot_caseload"], 10.0),
+                      _percentages(rng, n, gs["klein_caseload"], 7.0))
+    # Re-centre each caseload group on its own mean.
+    for sel, target in ((big, gs["groot_caseload"]), (~big, gs["klein_caseload"])):
+        spoken[sel] = np.clip(spoken[sel] + (target - spoken[sel].mean()), 0, 100)
+    frame.insert(frame.columns.get_loc("pct_vrijgesteld"), "pct_gesproken", np.round(spoken, 1))
+
+    ones = np.ones(n)
+    load = np.log(caseload)
+    for item, share in cfg["belemmering_any"].items():
+        latent = (1.5 * (load - load.mean()) if item == "bel_caseload" else 0) + noise(rng, n)
+        frame[item] = cut(latent, ones, ("sterk", "enigszins", "niet"), (share * 0.45, share * 0.55, 1 - share))
+    for item, dist in cfg["verplichtingen"].items():
+        frame[item] = cut(noise(rng, n), ones, ("vaak", "soms", "nooit"), (dist["vaak"], dist["soms"], dist["nooit"]))
+    for item, spec in cfg["stellingen"].items():
+        frame[item] = likert(noise(rng, n), ones, rng, spec["positive"], spec["negative"], weet_niet=0.03)
+    return frame
+
+
+# --------------------------------------------------------------------------- CBS: Tabel 1
+
+
+def _split(total: int, shares: dict) -> dict:
+    """Integer counts that add up to ``total`` and whose percentages round to ``shares``."""
+    counts = {k: int(round(total * v)) for k, v in shares.items()}
+    last = list(counts)[-1]
+    counts[last] = total - sum(v for k, v in counts.items() if k != last)
+    return counts
+
+
+def cbs_bijstand(seed: int, edition: int) -> pd.DataFrame:
+    cfg = targets(edition)["cbs_bijstand"]
+    total = cfg["totaal"]
+    rows = [{"peilmaand": cfg["peilmaand"], "kenmerk": "totaal", "categorie": "totaal", "aantal": total}]
+    for kenmerk, shares in cfg["shares"].items():
+        for categorie, count in _split(total, shares).items():
+            rows.append({"peilmaand": cfg["peilmaand"], "kenmerk": kenmerk, "categorie": categorie, "aantal": count})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- CBS: register
+
+HERKOMST = ("nederlands", "westers", "niet_westers")
+PERIOD_MONTHS = {
+    "voor": pd.period_range("2019-03", "2020-02", freq="M"),
+    "na": pd.period_range("2020-03", "2021-02", freq="M"),
+    "na_2021": pd.period_range("2021-03", "2021-06", freq="M"),
+}
+# Relative level of starts per calendar month in the year after March 2020 (lockdown dip, some
+# recovery from mid-2020, a second dip in the winter lockdown).
+MONTH_PROFILE_NA = np.array([0.45, 0.35, 0.6, 0.85, 0.9, 0.95, 1.0, 1.0, 0.85, 0.7, 0.75, 0.85])
+
+
+def _solve_cell_rates(cells: pd.DataFrame, printed: dict) -> np.ndarray:
+    """Rates per sex × herkomst cell (share with a start) such that the printed rows of Tabel 2,
+    computed over the actual population, round to the printed percentages; among those, the
+    rates closest to the printed values (an LP). Totaal and the sex rows are hard constraints.
+    The herkomst rows are too when that is feasible; otherwise (the 2022 werkervaringsplaatsen
+    rows cannot add up to their Totaal with this mix) they are only as close as possible."""
+    groups = {"totaal": np.ones(len(cells), bool)}
+    groups.update({g: (cells["geslacht"] == g).to_numpy() for g in ("man", "vrouw")})
+    groups.update({h: (cells["herkomst"] == h).to_numpy() for h in HERKOMST})
+    size = cells["n"].to_numpy(float)
+    k, n_groups = len(cells), len(groups)
+    for hard in (set(groups), {"totaal", "man", "vrouw"}):
+        c = np.r_[np.zeros(k), np.ones(n_groups)]  # minimise the sum of absolute deviations
+        a_ub, b_ub = [], []
+        for j, (label, sel) in enumerate(groups.items()):
+            row = np.where(sel, size, 0) / size[sel].sum()
+            target = printed[label] / 100
+            dev = np.zeros(n_groups)
+            dev[j] = -1
+            a_ub += [np.r_[row, dev], np.r_[-row, dev]]
+            b_ub += [target, -target]
+            if label in hard:
+                a_ub += [np.r_[row, np.zeros(n_groups)], np.r_[-row, np.zeros(n_groups)]]
+                b_ub += [target + 0.0045, -(target - 0.0045)]
+        res = linprog(c, A_ub=np.array(a_ub), b_ub=np.array(b_ub), bounds=[(0, 1)] * k + [(0, None)] * n_groups)
+        if res.success:
+            return res.x[:k]
+    raise ValueError(f"Tabel 2 totals cannot be reproduced with this population: {res.message}")
+
+
+def _pick(rng, weights: np.ndarray, k: int) -> np.ndarray:
+    """``k`` indices drawn without replacement with probability proportional to ``weights``
+    (Efraimidis-Spirakis keys)."""
+    if k <= 0:
+        return np.empty(0, dtype=int)
+    keys = np.log(rng.random(len(weights))) / weights
+    return np.argpartition(-keys, k - 1)[:k]
+
+
+def _months(rng, period: str, k: int) -> np.ndarray:
+    months = PERIOD_MONTHS[period]
+    profile = MONTH_PROFILE_NA if period == "na" else np.ones(len(months))
+    return months.astype(str).to_numpy()[rng.choice(len(months), size=k, p=profile / profile.sum())]
+
+
+def cbs_srg(seed: int, edition: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The person-level register: persons (with background and period membership) and their
+    started provisions (person, type, month)."""
+    cfg = targets(edition)["cbs_srg"]
+    rng = rng_for(seed, "cbs_srg")
+    n = cfg["persons"]
+    comp = cfg["composition"]
+    westers = comp["westers"]
+    herkomst_dist = {"nederlands": comp["nederlands"], "westers": westers,
+                     "niet_westers": 1 - comp["nederlands"] - westers}
+    persons = pd.DataFrame({
+        "persoon_id": np.arange(1, n + 1),
+        "geslacht": draw_categories(rng, n, comp["geslacht"]),
+        "leeftijd": draw_categories(rng, n, comp["leeftijd"]),
+        "herkomst": draw_categories(rng, n, herkomst_dist),
+        "gemeentegrootte": draw_categories(rng, n, comp["gemeentegrootte"]),
+    })
+    in_voor = rng.random(n) < cfg["p_in_voor"]
+    # Everyone is in at least one period.
+    in_na = np.where(in_voor, rng.random(n) < (cfg["p_in_na"] - (1 - cfg["p_in_voor"])) / cfg["p_in_voor"], True)
+    persons["in_periode_voor"] = in_voor
+    persons["in_periode_na"] = in_na
+
+    effects = cfg["group_effects"]
+    starts = []
+    for voorziening in list(cfg["tabel_2"]) + list(cfg["other_rates"]):
+        for period, member in (("voor", in_voor), ("na", in_na)):
+            pop = persons[member]
+            age_w = pop["leeftijd"].map(effects["leeftijd"][period]).to_numpy(float)
+            size_key = f"{voorziening}_{period}" if f"{voorziening}_{period}" in effects["gemeentegrootte"] else voorziening
+            size_w = pop["gemeentegrootte"].map(effects["gemeentegrootte"].get(size_key, {})).fillna(1.0).to_numpy(float)
+            weight = age_w * size_w
+            if voorziening in cfg["tabel_2"]:
+                cells = pop.groupby(["geslacht", "herkomst"]).size().rename("n").reset_index()
+                printed = {label: values[0 if period == "voor" else 1]
+                           for label, values in cfg["tabel_2"][voorziening].items()}
+                rates = _solve_cell_rates(cells, printed)
+                chosen = []
+                for (g, h, size), rate in zip(cells.itertuples(index=False), rates):
+                    sel = np.flatnonzero((pop["geslacht"].to_numpy() == g) & (pop["herkomst"].to_numpy() == h))
+                    chosen.append(sel[_pick(rng, weight[sel], int(round(rate * size)))])
+                chosen = np.concatenate(chosen)
+            else:
+                rate = cfg["other_rates"][voorziening][0 if period == "voor" else 1]
+                chosen = _pick(rng, weight, int(round(rate * len(pop))))
+            ids = pop["persoon_id"].to_numpy()[chosen]
+            starts.append(pd.DataFrame({"persoon_id": ids, "voorziening": voorziening,
+                                        "startmaand": _months(rng, period, len(ids))}))
+        # March-June 2021: still below the level of the same months in 2019 (except LKS).
+        level = cfg["monthly_level_2021"].get(voorziening, cfg["monthly_level_2021"]["default"])
+        before = starts[-2]
+        same_months_2019 = before["startmaand"].isin(["2019-03", "2019-04", "2019-05", "2019-06"]).sum()
+        k = int(round(same_months_2019 * level))
+        pop = persons[in_na]
+        age_w = pop["leeftijd"].map(effects["leeftijd"]["na"]).to_numpy(float)
+        ids = pop["persoon_id"].to_numpy()[_pick(rng, age_w, k)]
+        starts.append(pd.DataFrame({"persoon_id": ids, "voorziening": voorziening,
+                                    "startmaand": _months(rng, "na_2021", k)}))
+    frame = pd.concat(starts, ignore_index=True).drop_duplicates(["persoon_id", "voorziening", "startmaand"])
+    frame = frame.sort_values(["persoon_id", "voorziening", "startmaand"]).reset_index(drop=True)
+    text = {"geslacht": "str", "leeftijd": "str", "herkomst": "str", "gemeentegrootte": "str"}
+    return persons.astype(text), frame.astype({"voorziening": "str", "startmaand": "str"})
