@@ -1,0 +1,364 @@
+"""The report's Altair theme and chart types (Likert stacks, grouped and single bars).
+
+Call :func:`enable` once per notebook: it activates the "spiegel" theme (DejaVu Sans everywhere,
+Rijkshuisstijl colours, Dutch number locale, no border) and the SVG renderer, so charts are
+embedded as static vector images. Every chart function first runs
+:func:`spiegel.sdc.check_aggregate` on its frame and embeds only the columns it uses.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from spiegel.sdc import SUPPRESSED_MARK, check_aggregate
+
+THEME = "spiegel"
+FONT = "DejaVu Sans"
+#: Default width in px of a chart's plotting area (labels come on top): fits an A4 column.
+WIDTH = 440
+
+# Rijkshuisstijl colours (as used by the Nederlandse Arbeidsinspectie).
+DONKERBLAUW = "#154273"
+HEMELBLAUW = "#007BC7"
+LICHTBLAUW = "#8FCAE7"
+ORANJE = "#E17000"
+LICHTORANJE = "#F5B380"
+DONKERORANJE = "#A04F00"
+GRIJS = "#9A9A9A"
+LICHTGRIJS = "#D6D6D6"
+TEKST = "#1F1F1F"
+
+#: Series colours in order (groups, waves): dark blue, blue, light blue, grey, orange.
+CATEGORY = [DONKERBLAUW, HEMELBLAUW, LICHTBLAUW, GRIJS, ORANJE, "#FFB612", "#42145F"]
+#: Answers that are not an opinion: grey, at the end of a Likert bar.
+NON_SUBSTANTIVE = frozenset({"weet niet", "weet_niet", "geen mening", "n.v.t.", "nvt",
+                             "geen antwoord", "wil niet zeggen"})
+
+_NUMBER_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€\u00a0", ""]}
+_TIME_LOCALE = {
+    "dateTime": "%a %e %B %Y %X", "date": "%d-%m-%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+    "days": ["zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"],
+    "shortDays": ["zo", "ma", "di", "wo", "do", "vr", "za"],
+    "months": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+               "september", "oktober", "november", "december"],
+    "shortMonths": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov",
+                    "dec"],
+}
+
+
+@alt.theme.register(THEME, enable=False)
+def theme() -> alt.theme.ThemeConfig:
+    """The report's chart style."""
+    axis = {
+        "labelFont": FONT, "titleFont": FONT, "labelFontSize": 11, "titleFontSize": 11,
+        "labelColor": TEKST, "titleColor": TEKST, "titleFontWeight": "normal",
+        "domainColor": "#8C8C8C", "tickColor": "#8C8C8C", "gridColor": "#E3E3E3",
+        "labelPadding": 4, "titlePadding": 8,
+    }
+    return {
+        "config": {
+            "font": FONT,
+            "background": "white",
+            "padding": 4,
+            "locale": {"number": _NUMBER_LOCALE, "time": _TIME_LOCALE},
+            "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": 260},
+            "axis": axis,
+            "axisBand": {"domain": False, "ticks": False, "grid": False, "labelPadding": 6},
+            "legend": {
+                "labelFont": FONT, "titleFont": FONT, "labelFontSize": 11, "titleFontSize": 11,
+                "labelColor": TEKST, "titleColor": TEKST, "titleFontWeight": "normal",
+                "orient": "bottom", "direction": "horizontal", "symbolType": "square",
+                "symbolSize": 110, "symbolStrokeWidth": 0, "columnPadding": 14,
+                "labelLimit": 220,
+            },
+            "title": {"font": FONT, "fontSize": 13, "fontWeight": "bold", "color": TEKST,
+                      "anchor": "start", "offset": 10, "subtitleFont": FONT,
+                      "subtitleFontSize": 11, "subtitleColor": "#4D4D4D"},
+            "header": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 11},
+            "text": {"font": FONT, "fontSize": 10, "color": TEKST},
+            "mark": {"font": FONT, "color": DONKERBLAUW},
+            "bar": {"color": DONKERBLAUW},
+            "range": {"category": CATEGORY},
+        },
+    }
+
+
+def enable() -> None:
+    """Activate the spiegel theme and the SVG renderer (static vector charts in notebooks)."""
+    alt.theme.enable(THEME)
+    alt.renderers.enable("svg")
+
+
+def _ensure_theme() -> None:
+    if alt.theme.active != THEME:
+        alt.theme.enable(THEME)
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """Render a chart to SVG text with vl-convert (theme and Dutch locale applied)."""
+    import vl_convert as vlc
+
+    _ensure_theme()
+    return vlc.vegalite_to_svg(chart.to_dict())
+
+
+def save(chart: alt.TopLevelMixin, path: str, *, scale: float = 2.0) -> None:
+    """Write a chart as .svg or .png (``scale`` for PNG pixel density)."""
+    import vl_convert as vlc
+
+    _ensure_theme()
+    spec = chart.to_dict()
+    if path.endswith(".png"):
+        data: bytes = vlc.vegalite_to_png(spec, scale=scale)
+        with open(path, "wb") as fh:
+            fh.write(data)
+    else:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(vlc.vegalite_to_svg(spec))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _frame(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    check_aggregate(frame)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"columns not in the frame: {missing}")
+    return frame.loc[:, list(dict.fromkeys(columns))].reset_index(drop=True)
+
+
+def _wrapped_axis_labels(values: Sequence[object], width: int) -> str:
+    """Vega labelExpr that breaks long category labels over lines."""
+    mapping = {str(v): textwrap.wrap(str(v), width) or [""] for v in values}
+    mapping = {k: v for k, v in mapping.items() if len(v) > 1}
+    if not mapping:
+        return "datum.label"
+    return f"{json.dumps(mapping, ensure_ascii=False)}[datum.label] || datum.label"
+
+
+def _order(values: pd.Series, given: Sequence[object] | None) -> list[object]:
+    if given is not None:
+        return list(given)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return list(values.cat.categories)
+    return list(dict.fromkeys(values.dropna().tolist()))
+
+
+def _title(title: str | None) -> dict[str, object]:
+    return {"title": title} if title else {}
+
+
+def _is_dark(color: str) -> bool:
+    r, g, b = (int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5
+
+
+def likert_colors(order: Sequence[object]) -> list[str]:
+    """Colours for answers ordered positive → negative (then "weet niet"): blues for agreement
+    (dark = strongest), light grey for a middle category, oranges for disagreement, grey for
+    non-substantive answers."""
+    subst = [a for a in order if str(a).strip().lower() not in NON_SUBSTANTIVE]
+    half = len(subst) // 2
+    blues = {1: [DONKERBLAUW], 2: [DONKERBLAUW, LICHTBLAUW],
+             3: [DONKERBLAUW, HEMELBLAUW, LICHTBLAUW]}
+    oranges = {1: [ORANJE], 2: [LICHTORANJE, ORANJE], 3: [LICHTORANJE, ORANJE, DONKERORANJE]}
+    if half > 3:
+        raise ValueError("at most 7 substantive answer categories")
+    scale = blues.get(half, []) + ([LICHTGRIJS] if len(subst) % 2 else []) + oranges.get(half, [])
+    it = iter(scale)
+    return [GRIJS if a not in subst else next(it) for a in order]
+
+
+def _pct_axis(title: str | None) -> alt.Axis:
+    return alt.Axis(format=".0%", title=title, values=[0, 0.2, 0.4, 0.6, 0.8, 1.0], grid=True)
+
+
+def _value_label_expr(field: str, fmt: str) -> str:
+    return (f"isValid(datum[{json.dumps(field)}]) ? format(datum[{json.dumps(field)}], "
+            f"{json.dumps(fmt)}) : {json.dumps(SUPPRESSED_MARK)}")
+
+
+def _upper(values: pd.Series, percent: bool) -> float:
+    """A round upper bound of the value axis leaving room for the value labels."""
+    top = float(values.max(skipna=True)) if values.notna().any() else 1.0
+    if percent:
+        return min(1.0, max(0.1, -(-round(top * 1.15, 6) // 0.1) * 0.1)) if top <= 1 else top
+    return top * 1.15
+
+
+# ----------------------------------------------------------------------------- charts
+
+
+def likert_bars(
+    frame: pd.DataFrame,
+    statement: str = "stelling",
+    answer: str = "antwoord",
+    share: str = "aandeel",
+    order: Sequence[object] | None = None,
+    title: str | None = None,
+    *,
+    statement_order: Sequence[object] | None = None,
+    colors: Sequence[str] | None = None,
+    min_label: float = 0.05,
+    width: int = 280,
+    wrap: int = 34,
+) -> alt.LayerChart:
+    """Horizontal 100%-stacked bars: one bar per statement, answers in ``order``.
+
+    ``order``: answers from most positive to most negative, then non-substantive answers such
+    as "weet niet" (default: order of appearance). Shares of a bar are normalised to 100%.
+    Segments of at least ``min_label`` get their percentage printed. Long statements wrap at
+    ``wrap`` characters. Legend at the bottom, no axis titles.
+    """
+    data = _frame(frame, [statement, answer, share])
+    answers = _order(data[answer], order)
+    statements = _order(data[statement], statement_order)
+    palette = list(colors) if colors is not None else likert_colors(answers)
+    text_colors = ["white" if _is_dark(c) else TEKST for c in palette]
+    rank = json.dumps([str(a) for a in answers], ensure_ascii=False)
+    base = (
+        alt.Chart(data)
+        .transform_calculate(_rang=f"indexof({rank}, '' + datum[{json.dumps(answer)}])")
+        .transform_stack(stack=share, groupby=[statement], sort=[alt.SortField("_rang")],
+                         as_=["_x0", "_x1"], offset="normalize")
+        .transform_calculate(_xm="(datum._x0 + datum._x1) / 2", _breedte="datum._x1 - datum._x0")
+    )
+    y = alt.Y(f"{statement}:N", sort=statements, title=None,
+              axis=alt.Axis(labelExpr=_wrapped_axis_labels(statements, wrap), labelLimit=240,
+                            labelLineHeight=13))
+    bars = base.mark_bar(height={"band": 0.72}, stroke="white", strokeWidth=0.6).encode(
+        x=alt.X("_x0:Q", axis=_pct_axis(None), scale=alt.Scale(domain=[0, 1], nice=False)),
+        x2="_x1:Q",
+        y=y,
+        color=alt.Color(f"{answer}:N", sort=answers,
+                        scale=alt.Scale(domain=answers, range=palette),
+                        legend=alt.Legend(title=None, columns=min(len(answers), 6))),
+    )
+    labels = (
+        base.transform_filter(f"datum._breedte >= {min_label}")
+        .mark_text(fontSize=10, baseline="middle")
+        .encode(
+            x="_xm:Q",
+            y=y,
+            text=alt.Text("_breedte:Q", format=".0%"),
+            color=alt.Color(f"{answer}:N", scale=alt.Scale(domain=answers, range=text_colors),
+                            legend=None),
+        )
+    )
+    height = alt.Step(30 if any(len(str(s)) > wrap for s in statements) else 26)
+    return (
+        alt.layer(bars, labels, **_title(title))
+        .resolve_scale(color="independent")
+        .properties(width=width, height=height)
+    )
+
+
+def grouped_bars(
+    frame: pd.DataFrame,
+    category: str,
+    value: str,
+    group: str,
+    title: str | None = None,
+    *,
+    percent: bool = True,
+    value_format: str | None = None,
+    value_title: str | None = None,
+    category_order: Sequence[object] | None = None,
+    group_order: Sequence[object] | None = None,
+    colors: Sequence[str] | None = None,
+    labels: bool = True,
+    width: int = 300,
+    wrap: int = 30,
+) -> alt.LayerChart:
+    """Horizontal grouped bars: per category one bar per group (e.g. 2019 vs 2021, clients vs
+    klantmanagers). Values are shares (axis in %) unless ``percent=False``; ``value_format`` is a
+    d3 format for counts (",.0f" prints 416.000). Suppressed (NaN) values print as "–".
+    """
+    data = _frame(frame, [category, value, group])
+    cats = _order(data[category], category_order)
+    groups = _order(data[group], group_order)
+    palette = list(colors) if colors is not None else (
+        [LICHTBLAUW, DONKERBLAUW] if len(groups) == 2 else CATEGORY[: len(groups)])
+    fmt = value_format or (".0%" if percent else ",.0f")
+    axis = _pct_axis(value_title) if percent else alt.Axis(format=fmt, title=value_title)
+    scale = alt.Scale(domain=[0, _upper(data[value], percent)], nice=False)
+    y = alt.Y(f"{category}:N", sort=cats, title=None,
+              axis=alt.Axis(labelExpr=_wrapped_axis_labels(cats, wrap), labelLimit=220,
+                            labelLineHeight=13))
+    y_offset = alt.YOffset(f"{group}:N", sort=groups, scale=alt.Scale(paddingInner=0.08))
+    base = alt.Chart(data).encode(y=y, yOffset=y_offset)
+    bars = base.mark_bar().encode(
+        x=alt.X(f"{value}:Q", axis=axis, scale=scale),
+        color=alt.Color(f"{group}:N", sort=groups, scale=alt.Scale(domain=groups, range=palette),
+                        legend=alt.Legend(title=None)),
+    )
+    layers = [bars]
+    if labels:
+        layers.append(
+            base.transform_calculate(_label=_value_label_expr(value, fmt),
+                                     _pos=f"isValid(datum[{json.dumps(value)}]) ? "
+                                          f"datum[{json.dumps(value)}] : 0")
+            .mark_text(align="left", dx=3, fontSize=10, baseline="middle")
+            .encode(x=alt.X("_pos:Q", scale=scale), text="_label:N")
+        )
+    step = max(12, 9 * len(groups)) if len(groups) > 2 else 12
+    return (
+        alt.layer(*layers, **_title(title))
+        .properties(width=width, height=alt.Step(step))
+    )
+
+
+def bars(
+    frame: pd.DataFrame,
+    category: str,
+    value: str,
+    title: str | None = None,
+    *,
+    percent: bool = True,
+    value_format: str | None = None,
+    value_title: str | None = None,
+    category_order: Sequence[object] | None = None,
+    sort_values: bool = False,
+    color: str = DONKERBLAUW,
+    highlight: Sequence[object] = (),
+    labels: bool = True,
+    width: int = 300,
+    wrap: int = 30,
+) -> alt.LayerChart:
+    """Horizontal bars of one series, in ``category_order`` (or the frame's order; largest
+    first with ``sort_values``). Categories in ``highlight`` are drawn in orange."""
+    data = _frame(frame, [category, value])
+    if sort_values:
+        cats = list(data.sort_values(value, ascending=False, kind="stable")[category])
+    else:
+        cats = _order(data[category], category_order)
+    fmt = value_format or (".0%" if percent else ",.0f")
+    axis = _pct_axis(value_title) if percent else alt.Axis(format=fmt, title=value_title)
+    scale = alt.Scale(domain=[0, _upper(data[value], percent)], nice=False)
+    y = alt.Y(f"{category}:N", sort=cats, title=None,
+              axis=alt.Axis(labelExpr=_wrapped_axis_labels(cats, wrap), labelLimit=220,
+                            labelLineHeight=13))
+    base = alt.Chart(data).encode(y=y)
+    if highlight:
+        hl = json.dumps([str(h) for h in highlight], ensure_ascii=False)
+        fill = alt.condition(f"indexof({hl}, '' + datum[{json.dumps(category)}]) >= 0",
+                             alt.value(ORANJE), alt.value(color))
+    else:
+        fill = alt.value(color)
+    layers = [base.mark_bar(height={"band": 0.7}).encode(
+        x=alt.X(f"{value}:Q", axis=axis, scale=scale), color=fill)]
+    if labels:
+        layers.append(
+            base.transform_calculate(_label=_value_label_expr(value, fmt),
+                                     _pos=f"isValid(datum[{json.dumps(value)}]) ? "
+                                          f"datum[{json.dumps(value)}] : 0")
+            .mark_text(align="left", dx=3, fontSize=10, baseline="middle")
+            .encode(x=alt.X("_pos:Q", scale=scale), text="_label:N")
+        )
+    return alt.layer(*layers, **_title(title)).properties(width=width, height=alt.Step(22))

@@ -1,0 +1,403 @@
+--[[
+quarto.lua — the Quarto conventions spiegel's chapter notebooks rely on, for pandoc 3 (HTML and Typst).
+
+Input: the Markdown that spiegel.render.notebook builds from an executed notebook (code already
+removed; tables/figures as fenced divs, see notebook.py). Context comes from the JSON file named by
+the environment variable SPIEGEL_RENDER_CONTEXT:
+  { "page": "02_gemeenten.html",
+    "refs": { "tbl-x": {"kind": "tbl", "number": 1, "page": "02_gemeenten.html"}, ... },
+    "names": { "tbl": "Tabel", "fig": "Figuur" } }
+Numbers are precomputed by Python across the whole book (continuous numbering in chapter order),
+so every HTML page and the PDF agree. In Typst the floats are real `figure`s (kind table/image)
+whose counters give the same numbers, and references are `#ref(<label>)`.
+
+What it does:
+  * DataFrame HTML (div.sp-table) -> real pandoc tables: attributes stripped, pandas' index-name
+    header row merged, numeric columns right-aligned; Typst tables written with light rules.
+  * div.sp-float -> numbered table/figure with caption above and source note (div.sp-note) below.
+  * @tbl-x / @fig-x (also [-@tbl-x], @Tbl-x) -> "Tabel 1" (link in HTML, #ref in Typst);
+    an unknown label stops the render.
+  * other citations (no --citeproc) are left as their literal text.
+]]
+
+local stringify = pandoc.utils.stringify
+local is_typst = FORMAT:match("typst") ~= nil
+
+local ctx = {}
+do
+  local path = os.getenv("SPIEGEL_RENDER_CONTEXT")
+  if path and path ~= "" then
+    local f = assert(io.open(path, "r"))
+    ctx = pandoc.json.decode(f:read("a"), false)
+    f:close()
+  end
+end
+local refs = ctx.refs or {}
+local names = ctx.names or { tbl = "Tabel", fig = "Figuur" }
+local page = ctx.page or ""
+
+local function has_class(el, class)
+  for _, c in ipairs(el.classes) do
+    if c == class then return true end
+  end
+  return false
+end
+
+local function trim(s)
+  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+local function typst_of(blocks)
+  return trim(pandoc.write(pandoc.Pandoc(blocks), "typst", { wrap_text = "none" }))
+end
+
+local function html_of(blocks)
+  return trim(pandoc.write(pandoc.Pandoc(blocks), "html5", { wrap_text = "none" }))
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- tables
+
+-- Calls fn(cell, column, rowindex) for each cell of rows, with the grid column the cell starts in
+-- (row spans from earlier rows are skipped over).
+local function each_cell(rows, fn)
+  local carry = {}
+  for r, row in ipairs(rows) do
+    local col, nextcarry = 1, {}
+    for _, cell in ipairs(row.cells) do
+      while (carry[col] or 0) > 0 do col = col + 1 end
+      fn(cell, col, r)
+      if cell.row_span > 1 then
+        for c = col, col + cell.col_span - 1 do nextcarry[c] = cell.row_span - 1 end
+      end
+      col = col + cell.col_span
+    end
+    for c, n in pairs(carry) do
+      if n > 1 then nextcarry[c] = math.max(nextcarry[c] or 0, n - 1) end
+    end
+    carry = nextcarry
+  end
+end
+
+local NEUTRAL = { [""] = true, ["-"] = true, ["–"] = true, ["—"] = true, ["x"] = true, ["."] = true,
+  ["*"] = true, ["n.v.t."] = true, ["nvt"] = true, ["n.b."] = true, ["?"] = true }
+
+-- "num" for a number-like cell (12,3 · 1.234 · 45% · <10 · € 1.200 · (12) · −3), "neutral" for the
+-- usual placeholders, "text" otherwise.
+local function cell_kind(text)
+  local s = text:gsub("[%s\u{00A0}\u{202F}\u{2009}]", "")
+  if NEUTRAL[s] then return "neutral" end
+  s = s:gsub("€", ""):gsub("−", "-"):gsub("≤", "<"):gsub("≥", ">"):gsub("±", "")
+  if s:match("^[<>~+%-%(]*%d[%d%.,]*%%?%)?%*?$") then return "num" end
+  return "text"
+end
+
+local function all_empty(cells, from, to)
+  for i = from, to do
+    if stringify(cells[i].contents) ~= "" then return false end
+  end
+  return true
+end
+
+local function no_spans(cells)
+  for _, c in ipairs(cells) do
+    if c.col_span ~= 1 or c.row_span ~= 1 then return false end
+  end
+  return true
+end
+
+local function clean_table(tbl)
+  local blank = pandoc.Attr()
+  tbl.attr = blank
+  tbl.caption = pandoc.Caption()
+  local function clean_rows(rows)
+    for _, row in ipairs(rows) do
+      row.attr = blank
+      for _, cell in ipairs(row.cells) do cell.attr = blank end
+    end
+  end
+  clean_rows(tbl.head.rows)
+  clean_rows(tbl.foot.rows)
+  tbl.head.attr, tbl.foot.attr = blank, blank
+  for _, body in ipairs(tbl.bodies) do
+    body.attr = blank
+    clean_rows(body.head)
+    clean_rows(body.body)
+  end
+
+  local ncols = #tbl.colspecs
+  local rowheads = (tbl.bodies[1] and tbl.bodies[1].row_head_columns) or 0
+
+  -- pandas writes a named index as a second header row ("Groep", "", ""): merge it into the first.
+  local hrows = tbl.head.rows
+  if #hrows == 2 and rowheads >= 1 and #hrows[1].cells == ncols and #hrows[2].cells == ncols
+      and no_spans(hrows[1].cells) and no_spans(hrows[2].cells)
+      and all_empty(hrows[1].cells, 1, rowheads) and all_empty(hrows[2].cells, rowheads + 1, ncols) then
+    local merged = hrows[1]
+    for i = 1, rowheads do merged.cells[i] = hrows[2].cells[i] end
+    tbl.head.rows = { merged }
+  end
+
+  -- right-align columns that hold only numbers (and placeholders)
+  local nums, texts = {}, {}
+  for _, body in ipairs(tbl.bodies) do
+    each_cell(body.body, function(cell, col)
+      if cell.col_span == 1 and col > rowheads then
+        local k = cell_kind(stringify(cell.contents))
+        if k == "num" then nums[col] = (nums[col] or 0) + 1 end
+        if k == "text" then texts[col] = (texts[col] or 0) + 1 end
+      end
+    end)
+  end
+  for j = 1, ncols do
+    local spec = tbl.colspecs[j]
+    if spec[1] == "AlignDefault" then
+      spec[1] = ((nums[j] or 0) > 0 and (texts[j] or 0) == 0) and "AlignRight" or "AlignLeft"
+      tbl.colspecs[j] = spec
+    end
+  end
+  return tbl
+end
+
+local TYPST_ALIGN = { AlignRight = "right", AlignCenter = "center", AlignLeft = "left", AlignDefault = "left" }
+
+-- Typst markup of rows: one line per row.
+local function typst_rows(rows, aligns, header)
+  local out = {}
+  each_cell(rows, function(cell, col, r)
+    local body = typst_of(cell.contents)
+    if header and body ~= "" then body = "#strong[" .. body .. "]" end
+    local args = {}
+    if cell.col_span > 1 then table.insert(args, "colspan: " .. cell.col_span) end
+    if cell.row_span > 1 then table.insert(args, "rowspan: " .. cell.row_span) end
+    local align = cell.alignment ~= "AlignDefault" and TYPST_ALIGN[cell.alignment] or nil
+    if cell.col_span > 1 and header then align = "center" end
+    if align and align ~= aligns[col] then table.insert(args, "align: " .. align) end
+    local text
+    if #args > 0 then
+      text = "table.cell(" .. table.concat(args, ", ") .. ")[" .. body .. "]"
+    else
+      text = "[" .. body .. "]"
+    end
+    out[r] = out[r] or {}
+    table.insert(out[r], text)
+  end)
+  local lines = {}
+  for r = 1, #rows do
+    if out[r] then table.insert(lines, table.concat(out[r], ", ") .. ",") end
+  end
+  return lines
+end
+
+-- A Typst table (never a figure: only labelled floats are numbered).
+local function typst_table(tbl)
+  local ncols = #tbl.colspecs
+  local cols, aligns = {}, {}
+  for j = 1, ncols do
+    cols[j] = "auto"
+    aligns[j] = TYPST_ALIGN[tbl.colspecs[j][1]] or "left"
+  end
+  local lines = {
+    "#sp-table(",
+    "  columns: (" .. table.concat(cols, ", ") .. ",),",
+    "  align: (" .. table.concat(aligns, ", ") .. ",),",
+  }
+  local head = typst_rows(tbl.head.rows, aligns, true)
+  if #head > 0 then
+    table.insert(lines, "  table.header(")
+    for _, l in ipairs(head) do table.insert(lines, "    " .. l) end
+    table.insert(lines, "  ),")
+    table.insert(lines, "  table.hline(stroke: 0.5pt),")
+  end
+  for _, body in ipairs(tbl.bodies) do
+    for _, l in ipairs(typst_rows(body.head, aligns, true)) do table.insert(lines, "  " .. l) end
+    for _, l in ipairs(typst_rows(body.body, aligns, false)) do table.insert(lines, "  " .. l) end
+  end
+  local foot = typst_rows(tbl.foot.rows, aligns, false)
+  if #foot > 0 then
+    table.insert(lines, "  table.hline(stroke: 0.5pt),")
+    for _, l in ipairs(foot) do table.insert(lines, "  " .. l) end
+  end
+  table.insert(lines, ")")
+  return pandoc.RawBlock("typst", table.concat(lines, "\n"))
+end
+
+local function render_table(tbl)
+  tbl = clean_table(tbl)
+  if is_typst then return typst_table(tbl) end
+  return pandoc.Div({ tbl }, pandoc.Attr("", { "sp-table-wrap" }))
+end
+
+local function strip_raw_html(blocks)
+  return pandoc.Blocks(blocks):walk({
+    RawInline = function(r) if r.format == "html" then return {} end end,
+    RawBlock = function(r) if r.format == "html" then return {} end end,
+  })
+end
+
+local function html_blocks(div)
+  local text = {}
+  for _, b in ipairs(div.content) do
+    if b.t == "RawBlock" and b.format == "html" then table.insert(text, b.text) end
+  end
+  return pandoc.read(table.concat(text, "\n"), "html").blocks
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- pass 1: notebook outputs -> blocks
+
+local function tables_from(blocks)
+  local found = {}
+  pandoc.Blocks(blocks):walk({ Table = function(t) table.insert(found, t) end })
+  return found
+end
+
+local pass_outputs = {
+  Div = function(div)
+    if has_class(div, "cell") or has_class(div, "sp-md") or has_class(div, "sp-image") then
+      return div.content
+    end
+    if has_class(div, "sp-table") then
+      local tables = tables_from(html_blocks(div))
+      if #tables == 0 then
+        return strip_raw_html(html_blocks(div))
+      end
+      local out = {}
+      for _, t in ipairs(tables) do table.insert(out, render_table(t)) end
+      return out
+    end
+    if has_class(div, "sp-html") then
+      return strip_raw_html(html_blocks(div))
+    end
+  end,
+}
+
+-- Tables written in Markdown prose, and Markdown figures, must not become Typst figures:
+-- that would shift the numbering of the labelled floats.
+local pass_plain_floats = {
+  Table = function(tbl)
+    if is_typst then return render_table(tbl) end
+    local t = clean_table(tbl)
+    return pandoc.Div({ t }, pandoc.Attr("", { "sp-table-wrap" }))
+  end,
+  Figure = function(fig)
+    if not is_typst then return nil end
+    local out = pandoc.Blocks(fig.content)
+    local cap = fig.caption.long
+    if #cap > 0 then
+      out:insert(pandoc.RawBlock("typst", "#sp-note["))
+      out:extend(cap)
+      out:insert(pandoc.RawBlock("typst", "]"))
+    end
+    return out
+  end,
+}
+
+-- ---------------------------------------------------------------------------------------------
+-- pass 2: numbered floats and notes
+
+local function html_escape(s)
+  return (s:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+end
+
+local function float_div(div)
+  local label = div.identifier
+  local kind = div.attributes.kind or label:match("^(%a+)%-")
+  local ref = refs[label]
+  if ref == nil then
+    error("spiegel: float '" .. label .. "' is not in the numbering registry")
+  end
+  local caption, body = nil, pandoc.Blocks({})
+  for _, b in ipairs(div.content) do
+    if caption == nil and b.t == "Div" and has_class(b, "sp-caption") then
+      caption = b.content
+    else
+      body:insert(b)
+    end
+  end
+  local cap_inlines = caption and pandoc.utils.blocks_to_inlines(caption) or pandoc.Inlines({})
+  local prefix = (names[kind] or kind) .. " " .. tostring(math.floor(ref.number))
+
+  local out = pandoc.Blocks({})
+  if is_typst then
+    local cap = typst_of({ pandoc.Plain(cap_inlines) })
+    local tkind = kind == "tbl" and "table" or "image"
+    out:insert(pandoc.RawBlock("typst",
+      "#figure(kind: " .. tkind .. ", caption: [" .. cap .. "], sp-float-body["))
+    out:extend(body)
+    out:insert(pandoc.RawBlock("typst", "]) <" .. label .. ">"))
+  else
+    local cap = html_of({ pandoc.Plain(cap_inlines) })
+    out:insert(pandoc.RawBlock("html",
+      '<figure id="' .. html_escape(label) .. '" class="sp-float sp-' .. kind .. '">\n'
+      .. '<figcaption><span class="sp-float-label">' .. html_escape(prefix) .. "</span> "
+      .. cap .. "</figcaption>"))
+    out:extend(body)
+    out:insert(pandoc.RawBlock("html", "</figure>"))
+  end
+  return out
+end
+
+local pass_floats = {
+  Div = function(div)
+    if has_class(div, "sp-note") then
+      if is_typst then
+        local out = pandoc.Blocks({ pandoc.RawBlock("typst", "#sp-note[") })
+        out:extend(div.content)
+        out:insert(pandoc.RawBlock("typst", "]"))
+        return out
+      end
+      div.attr = pandoc.Attr("", { "sp-note" })
+      return div
+    end
+    if has_class(div, "sp-float") then
+      return float_div(div)
+    end
+  end,
+}
+
+-- ---------------------------------------------------------------------------------------------
+-- pass 3: cross-references
+
+local function xref(citation)
+  local id = citation.id
+  local prefix, rest = id:match("^(%a+)(%-.+)$")
+  if not prefix then return nil end
+  local kind = prefix:lower()
+  if names[kind] == nil then return nil end
+  local label = kind .. rest
+  local ref = refs[label]
+  if ref == nil then
+    error("spiegel: unresolved cross-reference @" .. id .. " on page " .. page
+      .. " (no cell has '#| label: " .. label .. "')")
+  end
+  local number = tostring(math.floor(ref.number))
+  local suppress = citation.mode == "SuppressAuthor"
+  local text = suppress and number or (names[kind] .. " " .. number)
+  if is_typst then
+    if suppress then
+      return { pandoc.RawInline("typst", "#link(<" .. label .. ">)[" .. number .. "];") }
+    end
+    return { pandoc.RawInline("typst", "#ref(<" .. label .. ">);") }
+  end
+  local href = (ref.page == page and "" or ref.page) .. "#" .. label
+  return { pandoc.Link(text, href, "", pandoc.Attr("", { "sp-xref" })) }
+end
+
+local pass_refs = {
+  Cite = function(cite)
+    local out, any = pandoc.Inlines({}), false
+    for i, c in ipairs(cite.citations) do
+      local inl = xref(c)
+      if inl then any = true end
+      if i > 1 then out:insert(pandoc.Str(",")); out:insert(pandoc.Space()) end
+      if #c.prefix > 0 then out:extend(c.prefix); out:insert(pandoc.Space()) end
+      if inl then out:extend(inl) else out:insert(pandoc.Str("@" .. c.id)) end
+      if #c.suffix > 0 then out:extend(c.suffix) end
+    end
+    if not any then return cite.content end
+    return out
+  end,
+}
+
+return { pass_plain_floats, pass_outputs, pass_floats, pass_refs }
