@@ -70,10 +70,10 @@ def theme() -> alt.theme.ThemeConfig:
             "axis": axis,
             "axisBand": {"domain": False, "ticks": False, "grid": False, "labelPadding": 6},
             "legend": {
-                "labelFont": FONT, "titleFont": FONT, "labelFontSize": 11, "titleFontSize": 11,
+                "labelFont": FONT, "titleFont": FONT, "labelFontSize": 10, "titleFontSize": 11,
                 "labelColor": TEKST, "titleColor": TEKST, "titleFontWeight": "normal",
                 "orient": "bottom", "direction": "horizontal", "symbolType": "square",
-                "symbolSize": 110, "symbolStrokeWidth": 0, "columnPadding": 14,
+                "symbolSize": 100, "symbolStrokeWidth": 0, "columnPadding": 12,
                 "labelLimit": 220,
             },
             "title": {"font": FONT, "fontSize": 13, "fontWeight": "bold", "color": TEKST,
@@ -150,6 +150,16 @@ def _order(values: pd.Series, given: Sequence[object] | None) -> list[object]:
     return list(dict.fromkeys(values.dropna().tolist()))
 
 
+def _legend_columns(entries: Sequence[object], room: float) -> int:
+    """One legend row when it fits in ``room`` px (estimated), else as few rows as needed."""
+    sizes = [5.6 * len(str(e)) + 28 for e in entries]
+    for rows in range(1, len(sizes) + 1):
+        cols = -(-len(sizes) // rows)
+        if sum(max(sizes[c::cols]) for c in range(cols)) <= room:
+            return cols
+    return 1
+
+
 def _title(title: str | None) -> dict[str, object]:
     return {"title": title} if title else {}
 
@@ -205,9 +215,9 @@ def likert_bars(
     *,
     statement_order: Sequence[object] | None = None,
     colors: Sequence[str] | None = None,
-    min_label: float = 0.05,
-    width: int = 280,
-    wrap: int = 34,
+    min_label: float = 0.06,
+    width: int = 300,
+    wrap: int = 40,
 ) -> alt.LayerChart:
     """Horizontal 100%-stacked bars: one bar per statement, answers in ``order``.
 
@@ -230,15 +240,15 @@ def likert_bars(
         .transform_calculate(_xm="(datum._x0 + datum._x1) / 2", _breedte="datum._x1 - datum._x0")
     )
     y = alt.Y(f"{statement}:N", sort=statements, title=None,
-              axis=alt.Axis(labelExpr=_wrapped_axis_labels(statements, wrap), labelLimit=240,
+              axis=alt.Axis(labelExpr=_wrapped_axis_labels(statements, wrap), labelLimit=int(wrap * 7.5),
                             labelLineHeight=13))
-    bars = base.mark_bar(height={"band": 0.72}, stroke="white", strokeWidth=0.6).encode(
+    bars = base.mark_bar(height=20, stroke="white", strokeWidth=0.6).encode(
         x=alt.X("_x0:Q", axis=_pct_axis(None), scale=alt.Scale(domain=[0, 1], nice=False)),
         x2="_x1:Q",
         y=y,
         color=alt.Color(f"{answer}:N", sort=answers,
                         scale=alt.Scale(domain=answers, range=palette),
-                        legend=alt.Legend(title=None, columns=min(len(answers), 6))),
+                        legend=alt.Legend(title=None, columns=_legend_columns(answers, width + 100))),
     )
     labels = (
         base.transform_filter(f"datum._breedte >= {min_label}")
@@ -251,11 +261,11 @@ def likert_bars(
                             legend=None),
         )
     )
-    height = alt.Step(30 if any(len(str(s)) > wrap for s in statements) else 26)
+    lines = max((len(textwrap.wrap(str(s), wrap)) for s in statements), default=1)
     return (
         alt.layer(bars, labels, **_title(title))
         .resolve_scale(color="independent")
-        .properties(width=width, height=height)
+        .properties(width=width, height=alt.Step(max(30, 13 * lines + 12)))
     )
 
 
@@ -274,7 +284,7 @@ def grouped_bars(
     colors: Sequence[str] | None = None,
     labels: bool = True,
     width: int = 300,
-    wrap: int = 30,
+    wrap: int = 32,
 ) -> alt.LayerChart:
     """Horizontal grouped bars: per category one bar per group (e.g. 2019 vs 2021, clients vs
     klantmanagers). Values are shares (axis in %) unless ``percent=False``; ``value_format`` is a
@@ -288,10 +298,10 @@ def grouped_bars(
     fmt = value_format or (".0%" if percent else ",.0f")
     axis = _pct_axis(value_title) if percent else alt.Axis(format=fmt, title=value_title)
     scale = alt.Scale(domain=[0, _upper(data[value], percent)], nice=False)
-    y = alt.Y(f"{category}:N", sort=cats, title=None,
-              axis=alt.Axis(labelExpr=_wrapped_axis_labels(cats, wrap), labelLimit=220,
+    y = alt.Y(f"{category}:N", sort=cats, title=None, scale=alt.Scale(paddingInner=0.3),
+              axis=alt.Axis(labelExpr=_wrapped_axis_labels(cats, wrap), labelLimit=int(wrap * 7.5),
                             labelLineHeight=13))
-    y_offset = alt.YOffset(f"{group}:N", sort=groups, scale=alt.Scale(paddingInner=0.08))
+    y_offset = alt.YOffset(f"{group}:N", sort=groups, scale=alt.Scale(paddingInner=0.06))
     base = alt.Chart(data).encode(y=y, yOffset=y_offset)
     bars = base.mark_bar().encode(
         x=alt.X(f"{value}:Q", axis=axis, scale=scale),
@@ -307,10 +317,12 @@ def grouped_bars(
             .mark_text(align="left", dx=3, fontSize=10, baseline="middle")
             .encode(x=alt.X("_pos:Q", scale=scale), text="_label:N")
         )
-    step = max(12, 9 * len(groups)) if len(groups) > 2 else 12
+    lines = max((len(textwrap.wrap(str(c), wrap)) for c in cats), default=1)
+    # per category: ~14 px per group bar inside the band (70% of the step), room for the label
+    step = max(-(-14 * len(groups) * 10 // 7), 13 * lines + 12)
     return (
         alt.layer(*layers, **_title(title))
-        .properties(width=width, height=alt.Step(step))
+        .properties(width=width, height=alt.Step(step, **{"for": "position"}))
     )
 
 
@@ -329,7 +341,7 @@ def bars(
     highlight: Sequence[object] = (),
     labels: bool = True,
     width: int = 300,
-    wrap: int = 30,
+    wrap: int = 32,
 ) -> alt.LayerChart:
     """Horizontal bars of one series, in ``category_order`` (or the frame's order; largest
     first with ``sort_values``). Categories in ``highlight`` are drawn in orange."""
@@ -342,7 +354,7 @@ def bars(
     axis = _pct_axis(value_title) if percent else alt.Axis(format=fmt, title=value_title)
     scale = alt.Scale(domain=[0, _upper(data[value], percent)], nice=False)
     y = alt.Y(f"{category}:N", sort=cats, title=None,
-              axis=alt.Axis(labelExpr=_wrapped_axis_labels(cats, wrap), labelLimit=220,
+              axis=alt.Axis(labelExpr=_wrapped_axis_labels(cats, wrap), labelLimit=int(wrap * 7.5),
                             labelLineHeight=13))
     base = alt.Chart(data).encode(y=y)
     if highlight:

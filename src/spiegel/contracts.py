@@ -241,14 +241,13 @@ def load_suite(name: str, root: Path | str | Edition | None = None, *, skip: Col
             raise ContractError(f"{where} needs a 'type' and a mapping 'kwargs'")
         if item["type"] in skip:
             continue
-        try:  # GX itself would log this error and silently drop the expectation
-            exp = ExpectationConfiguration(type=item["type"], kwargs=item.get("kwargs", {}),
-                                           meta=item.get("meta") or {}).to_domain_obj()
+        config = {"type": item["type"], "kwargs": item.get("kwargs", {}), "meta": item.get("meta") or {}}
+        try:  # GX itself would only log this error and silently drop the expectation
+            ExpectationConfiguration(**config).to_domain_obj()
         except Exception as exc:  # noqa: BLE001 - unknown type or bad kwargs: one clear message
             raise ContractError(f"{where} ({item['type']}) is not a valid GX expectation: "
                                 f"{str(exc).splitlines()[0]}") from exc
-        exp.id = f"{name}#{i + 1}"
-        expectations.append(exp)
+        expectations.append({**config, "id": f"{name}#{i + 1}"})  # ids put results back in file order
 
     checks = spec.get("custom_checks") or []
     for check in checks:

@@ -1,0 +1,458 @@
+"""Render the book: executed chapter notebooks -> HTML site + one PDF (pandoc 3 + Typst).
+
+Steps (all in a private work folder, then into a temporary sibling of ``out_dir``):
+  1. every notebook -> Pandoc Markdown (notebook.py); tables/figures are numbered continuously
+     across the book in chapter order and collected in one registry (label -> number, page);
+  2. per chapter: ``pandoc -t html5`` with quarto.lua + template.html, and ``pandoc -t typst`` with
+     quarto.lua; the Typst bodies are joined under template.typ into book.typ;
+  3. ``typst.compile`` -> the PDF (fixed timestamp: byte-reproducible);
+  4. the finished folder replaces ``out_dir`` (old one renamed away, new one renamed in).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from spiegel.render.errors import RenderError
+from spiegel.render.notebook import ChapterSource, prepare_chapter
+
+NAMES = {"tbl": "Tabel", "fig": "Figuur"}
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+          "oktober", "november", "december")
+RESERVED_PAGES = {"index.html", "style.css"}
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
+             "/usr/local/share/fonts", "/Library/Fonts", "C:/Windows/Fonts")
+EXTERNAL_LOAD = re.compile(
+    r"<script\b|<link\b[^>]*\bhref=[\"']?(?:https?:)?//|\bsrc=[\"']?(?:https?:)?//|@import\s+url\(\s*[\"']?(?:https?:)?//"
+    r"|url\(\s*[\"']?https?://",
+    re.IGNORECASE,
+)
+
+
+def resource_dir() -> Path:
+    return Path(str(resources.files("spiegel.render")))
+
+
+def pdf_name(edition: Any) -> str:
+    return f"spiegel-bestaanszekerheid-{edition.edition}.pdf"
+
+
+def _pub_date(edition: Any) -> dt.date | None:
+    value = edition.raw.get("publication_date")
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise RenderError(f"publication_date '{value}' is not a date (YYYY-MM-DD)") from exc
+
+
+def dutch_date(day: dt.date | None) -> str:
+    return "" if day is None else f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def colofon_paragraphs(edition: Any) -> list[str]:
+    """The colofon: from params (``colofon``: text or list of paragraphs) or a default."""
+    custom = edition.raw.get("colofon")
+    if isinstance(custom, str):
+        return [p.strip() for p in custom.split("\n\n") if p.strip()]
+    if isinstance(custom, list):
+        return [str(p) for p in custom]
+    publisher = edition.raw.get("publisher", "")
+    paras = [
+        f"{edition.title} is een uitgave van de {publisher}." if publisher else f"{edition.title}.",
+    ]
+    day = _pub_date(edition)
+    when = []
+    if day:
+        when.append(f"Publicatiedatum: {dutch_date(day)}.")
+    if edition.raw.get("research_period"):
+        when.append(f"Onderzoeksperiode: {edition.raw['research_period']}.")
+    if when:
+        paras.append(" ".join(when))
+    bronnen: list[str] = []
+    for spec in (edition.raw.get("sources") or {}).values():
+        bron = str((spec or {}).get("bron", "")).strip()
+        if bron and bron not in bronnen:
+            bronnen.append(bron)
+    if bronnen:
+        paras.append("Bronnen: " + "; ".join(bronnen) + ".")
+    paras.append(
+        "Alle cijfers, tabellen en figuren in deze publicatie zijn reproduceerbaar berekend uit de "
+        "brongegevens met de publicatiestraat spiegel; dezelfde gegevens geven dezelfde publicatie."
+    )
+    return paras
+
+
+# ------------------------------------------------------------------------------------------------
+# pandoc / typst
+
+
+def pandoc_path() -> str:
+    try:
+        import pypandoc
+
+        return pypandoc.get_pandoc_path()
+    except Exception as exc:  # noqa: BLE001
+        found = shutil.which("pandoc")
+        if found:
+            return found
+        raise RenderError(f"pandoc not found (install pypandoc-binary): {exc}") from exc
+
+
+def run_pandoc(args: list[str], cwd: Path, context: Path | None, what: str) -> None:
+    env = dict(os.environ)
+    if context is not None:
+        env["SPIEGEL_RENDER_CONTEXT"] = str(context)
+    proc = subprocess.run(
+        [pandoc_path(), *args], cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8"
+    )
+    if proc.returncode != 0:
+        msg = proc.stderr.strip() or proc.stdout.strip()
+        raise RenderError(f"pandoc failed for {what}: {msg}")
+
+
+def typst_string(value: str) -> str:
+    out = []
+    for ch in str(value):
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ord(ch) < 32:
+            out.append(f"\\u{{{ord(ch):x}}}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def font_dirs() -> list[str]:
+    return [d for d in FONT_DIRS if Path(d, "DejaVuSans.ttf").is_file()]
+
+
+# ------------------------------------------------------------------------------------------------
+# the site
+
+
+@dataclass
+class Page:
+    href: str
+    label: str
+    kind: str  # index | chapter | extra
+    number: str = ""
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _nav_vars(pages: list[Page], current: int) -> dict[str, Any]:
+    nav = []
+    for i, p in enumerate(pages):
+        item: dict[str, Any] = {"href": _esc(p.href), "label": _esc(p.label), "kind": p.kind}
+        if p.number:
+            item["number"] = _esc(p.number)
+        if i == current:
+            item["current"] = True
+        nav.append(item)
+    out: dict[str, Any] = {"nav": nav}
+    if current > 0:
+        out["prev"] = {"href": _esc(pages[current - 1].href), "label": _esc(pages[current - 1].label)}
+    if current + 1 < len(pages):
+        out["next"] = {"href": _esc(pages[current + 1].href), "label": _esc(pages[current + 1].label)}
+    return out
+
+
+def _html_args(variables: dict[str, Any], template: Path) -> list[str]:
+    args = ["-t", "html5", "--standalone", f"--template={template}", "--wrap=none"]
+    for key, value in variables.items():
+        args.append(f"--variable-json={key}:{json.dumps(value, ensure_ascii=False, sort_keys=True)}")
+    return args
+
+
+def _extra_slug(title: str, path: Path, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "pagina"
+    name, n = f"{base}.html", 2
+    while name in taken:
+        name, n = f"{base}-{n}.html", n + 1
+    taken.add(name)
+    return name
+
+
+def _split_html_document(text: str) -> tuple[str, list[str], str | None]:
+    """(body, <style> blocks, title) of a full HTML document; scripts and external links dropped."""
+    head_m = re.search(r"<head\b[^>]*>(.*?)</head>", text, re.S | re.I)
+    head = head_m.group(1) if head_m else ""
+    styles = re.findall(r"<style\b[^>]*>.*?</style>", head, re.S | re.I)
+    title_m = re.search(r"<title\b[^>]*>(.*?)</title>", head, re.S | re.I)
+    body_m = re.search(r"<body\b[^>]*>(.*)</body>", text, re.S | re.I)
+    body = body_m.group(1) if body_m else re.sub(r"<head\b.*?</head>", "", text, flags=re.S | re.I)
+    body = re.sub(r"<script\b.*?</script>", "", body, flags=re.S | re.I)
+    return body, styles, (html.unescape(title_m.group(1)).strip() if title_m else None)
+
+
+def _raw_html_markdown(fragment: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", fragment)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{{=html}}\n{fragment}\n{fence}\n"
+
+
+def _index_body(edition: Any, chapters: list[ChapterSource], extras: list[Page]) -> str:
+    publisher = edition.raw.get("publisher", "")
+    day = _pub_date(edition)
+    parts = ['<header class="sp-titlepage">', f"<h1>{_esc(edition.title)}</h1>"]
+    if edition.raw.get("subtitle"):
+        parts.append(f'<p class="sp-meta sp-subtitle">{_esc(edition.raw["subtitle"])}</p>')
+    if publisher:
+        parts.append(f'<p class="sp-meta sp-publisher-name">{_esc(publisher)}</p>')
+    if day:
+        parts.append(f'<p class="sp-meta sp-date"><time datetime="{day.isoformat()}">{_esc(dutch_date(day))}</time></p>')
+    if edition.raw.get("synthetic"):
+        parts.append(
+            '<p class="sp-synthetic-note" role="note">Deze editie is gebouwd op synthetische data. '
+            "De cijfers zijn niet echt en mogen niet worden geciteerd.</p>"
+        )
+    parts.append("</header>")
+    parts.append('<section class="sp-toc-section" aria-labelledby="sp-inhoud"><h2 id="sp-inhoud">Inhoud</h2>')
+    parts.append('<ol class="sp-contents">')
+    for ch in chapters:
+        parts.append(
+            f'<li><a href="{_esc(ch.page)}"><span class="sp-nav-number">{ch.number}</span> {_esc(ch.title)}</a></li>'
+        )
+    for p in extras:
+        parts.append(f'<li class="sp-contents-extra"><a href="{_esc(p.href)}">{_esc(p.label)}</a></li>')
+    parts.append(
+        f'<li class="sp-contents-extra"><a href="{_esc(pdf_name(edition))}">De hele publicatie als PDF</a></li>'
+    )
+    parts.append("</ol></section>")
+    parts.append('<section class="sp-colofon" aria-labelledby="sp-colofon"><h2 id="sp-colofon">Colofon</h2>')
+    parts.extend(f"<p>{_esc(p)}</p>" for p in colofon_paragraphs(edition))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------------------------------------
+# main entry
+
+
+def _chapters(edition: Any, executed: dict[str, Path]) -> list[ChapterSource]:
+    known = {c.id: c for c in edition.chapters}
+    out = []
+    for chapter_id, path in executed.items():
+        if chapter_id not in known:
+            raise RenderError(
+                f"chapter '{chapter_id}' is not listed in the params of edition {edition.edition} "
+                f"(known: {', '.join(known) or 'none'})"
+            )
+        out.append(prepare_chapter(Path(path), chapter_id, known[chapter_id].number))
+    pages = [c.page for c in out]
+    dupes = sorted({p for p in pages if pages.count(p) > 1})
+    if dupes:
+        raise RenderError(f"two chapters would be written to the same page: {', '.join(dupes)}")
+    if RESERVED_PAGES & set(pages):
+        raise RenderError(f"a chapter notebook may not be called {', '.join(RESERVED_PAGES & set(pages))}")
+    return out
+
+
+def number_floats(chapters: list[ChapterSource]) -> dict[str, dict[str, Any]]:
+    """Continuous numbering of tables and figures across the book, in chapter order."""
+    registry: dict[str, dict[str, Any]] = {}
+    counters = {"tbl": 0, "fig": 0}
+    for ch in chapters:
+        for label, kind in ch.floats:
+            if label in registry:
+                other = registry[label]["chapter"]
+                raise RenderError(f"label '{label}' is used twice (chapters '{other}' and '{ch.id}')")
+            counters[kind] += 1
+            registry[label] = {"kind": kind, "number": counters[kind], "page": ch.page, "chapter": ch.id}
+    return registry
+
+
+def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path,
+               extra_pages: dict[str, Path] | None) -> None:
+    """Write the whole publication into ``target`` (an empty folder), using ``work`` as scratch."""
+    res = resource_dir()
+    template_html, lua = res / "template.html", res / "quarto.lua"
+    chapters = _chapters(edition, executed)
+    if not chapters:
+        raise RenderError("no chapters to render")
+    registry = number_floats(chapters)
+
+    for ch in chapters:
+        for asset in ch.assets:
+            dest = work / asset.relpath
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(asset.data)
+
+    # --- pages and navigation
+    taken = {c.page for c in chapters} | RESERVED_PAGES | {pdf_name(edition)}
+    extras: list[tuple[Page, Path]] = []
+    for title, path in (extra_pages or {}).items():
+        path = Path(path)
+        if not path.is_file():
+            raise RenderError(f"extra page '{title}' not found: {path}")
+        if path.suffix.lower() not in {".html", ".htm", ".md", ".markdown"}:
+            raise RenderError(f"extra page '{title}' must be HTML or Markdown, not {path.name}")
+        extras.append((Page(_extra_slug(title, path, taken), str(title), "extra"), path))
+    pages = [Page("index.html", "Titelpagina", "index")]
+    pages += [Page(c.page, c.title, "chapter", str(c.number)) for c in chapters]
+    pages += [p for p, _ in extras]
+
+    day = _pub_date(edition)
+    common = {
+        "lang": "nl",
+        "site-title": _esc(edition.title),
+        "publisher": _esc(edition.raw.get("publisher", "")),
+        "date": _esc(dutch_date(day)),
+        "pdf": _esc(pdf_name(edition)),
+    }
+    if edition.raw.get("synthetic"):
+        common["synthetic"] = True
+
+    def html_page(index: int, source: Path, out_name: str, extra_args: list[str], context: Path | None,
+                  variables: dict[str, Any], fmt: str = "markdown") -> None:
+        page = pages[index]
+        page_title = edition.title if page.kind == "index" else f"{page.label} · {edition.title}"
+        variables = {**common, **_nav_vars(pages, index), "page-title": _esc(page_title),
+                     "page-kind": f"sp-page-{page.kind}", **variables}
+        args = ["-f", fmt, str(source), "-o", str(target / out_name), *_html_args(variables, template_html),
+                *extra_args]
+        run_pandoc(args, cwd=work, context=context, what=out_name)
+
+    typst_bodies: list[str] = []
+    for i, ch in enumerate(chapters, start=1):
+        md = work / f"{ch.stem}.md"
+        md.write_text(ch.markdown, encoding="utf-8")
+        ctx = work / f"{ch.stem}.context.json"
+        ctx.write_text(json.dumps({"page": ch.page, "refs": registry, "names": NAMES}, ensure_ascii=False,
+                                  sort_keys=True), encoding="utf-8")
+        html_page(i, md, ch.page,
+                  [f"--lua-filter={lua}", "--number-sections", f"--number-offset={ch.number - 1}",
+                   "--toc", "--toc-depth=3"], ctx, {})
+        typ = work / f"{ch.stem}.typ"
+        run_pandoc(["-f", "markdown", str(md), "-t", "typst", "--wrap=preserve", f"--lua-filter={lua}",
+                    "-o", str(typ)], cwd=work, context=ctx, what=f"{ch.stem} (Typst)")
+        typst_bodies.append(
+            f"// ---- chapter {ch.number}: {ch.id}\n#counter(heading).update({ch.number - 1})\n\n"
+            + typ.read_text(encoding="utf-8")
+        )
+
+    # --- title page
+    index_md = work / "index.md"
+    index_md.write_text(_raw_html_markdown(_index_body(edition, chapters, [p for p, _ in extras])), encoding="utf-8")
+    html_page(0, index_md, "index.html", [], None, {})
+
+    # --- extra pages (e.g. the data-validation report)
+    for offset, (page, path) in enumerate(extras):
+        index = 1 + len(chapters) + offset
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() in {".md", ".markdown"}:
+            src = work / f"extra-{offset}.md"
+            src.write_text(text, encoding="utf-8")
+            html_page(index, src, page.href, [], None, {})
+            continue
+        if re.search(r"<html\b|<body\b", text, re.I):
+            body, styles, _ = _split_html_document(text)
+        else:
+            body, styles = re.sub(r"<script\b.*?</script>", "", text, flags=re.S | re.I), []
+        src = work / f"extra-{offset}.md"
+        src.write_text(_raw_html_markdown('<div class="sp-extra-page">\n' + body + "\n</div>"), encoding="utf-8")
+        html_page(index, src, page.href, [], None, {"header-includes": styles})
+
+    shutil.copyfile(res / "style.css", target / "style.css")
+
+    for produced in sorted(target.glob("*.html")):
+        hit = EXTERNAL_LOAD.search(produced.read_text(encoding="utf-8"))
+        if hit:
+            raise RenderError(f"{produced.name} would load an external resource ({hit.group(0)!r}); "
+                              "the publication must be self-contained")
+
+    # --- PDF
+    shutil.copyfile(res / "template.typ", work / "template.typ")
+    book = [
+        '#import "/template.typ": *',
+        "#show: spiegel-book.with(",
+        f"  title: {typst_string(edition.title)},",
+    ]
+    if edition.raw.get("subtitle"):
+        book.append(f"  subtitle: {typst_string(edition.raw['subtitle'])},")
+    book.append(f"  publisher: {typst_string(edition.raw.get('publisher', ''))},")
+    if day:
+        book.append(f"  date: datetime(year: {day.year}, month: {day.month}, day: {day.day}),")
+    book.append(f"  synthetic: {'true' if edition.raw.get('synthetic') else 'false'},")
+    book.append("  colofon: (" + "".join(typst_string(p) + ", " for p in colofon_paragraphs(edition)) + "),")
+    book.append(")")
+    source = "\n".join(book) + "\n\n" + "\n\n".join(typst_bodies)
+    (work / "book.typ").write_text(source, encoding="utf-8")
+    compile_pdf(work / "book.typ", target / pdf_name(edition), root=work, day=day)
+
+
+def compile_pdf(source: Path, output: Path, root: Path, day: dt.date | None) -> None:
+    import typst
+
+    moment = dt.datetime.combine(day or dt.date(2000, 1, 1), dt.time(12, 0), tzinfo=dt.timezone.utc)
+    fonts = font_dirs()
+    try:
+        pdf = typst.compile(
+            str(source),
+            root=str(root),
+            font_paths=fonts,
+            ignore_system_fonts=bool(fonts),
+            timestamp=int(moment.timestamp()),
+        )
+    except Exception as exc:  # noqa: BLE001 - typst raises its own error type
+        raise RenderError(f"Typst could not compile the PDF: {exc}") from exc
+    output.write_bytes(pdf)
+
+
+def swap_into_place(tmp: Path, out_dir: Path) -> None:
+    """Replace out_dir by tmp: rename the old folder away, rename the new one in, delete the old."""
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=out_dir.parent))
+        old.rmdir()
+        os.replace(out_dir, old)
+    try:
+        os.replace(tmp, out_dir)
+    except OSError as exc:
+        if old is not None:
+            os.replace(old, out_dir)
+        raise RenderError(f"could not move the rendered book into {out_dir}: {exc}") from exc
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def render_pandoc(edition: Any, executed: dict[str, Path], out_dir: Path,
+                  extra_pages: dict[str, Path] | None = None) -> Path:
+    out_dir = Path(out_dir).absolute()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; the published folder should be readable
+        with tempfile.TemporaryDirectory(prefix="spiegel-render-") as work:
+            build_site(edition, executed, tmp, Path(work), extra_pages)
+        swap_into_place(tmp, out_dir)
+    except RenderError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a RenderError
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RenderError(f"rendering failed: {type(exc).__name__}: {exc}") from exc
+    return out_dir

@@ -1,0 +1,103 @@
+"""Opt-in renderer: hand the executed notebooks to the Quarto CLI (``renderer="quarto"``).
+
+Quarto cannot be installed on the build machines (see docs), so this path is only exercised where a
+``quarto`` binary is on PATH. It stages ``_quarto.yml`` (project root) + the executed notebooks +
+a generated ``index.qmd`` in a temporary folder, fills in the edition-specific parts of the config,
+runs ``quarto render`` and moves ``_book`` into place like the default renderer does.
+
+Known differences with the default renderer: Quarto numbers book chapters by position (1, 2, ...),
+not by ``Chapter.number``; extra pages are copied next to the site and linked from the title page
+only.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from spiegel.render.book import _pub_date, colofon_paragraphs, dutch_date, pdf_name, swap_into_place
+from spiegel.render.errors import RenderError
+
+
+def _index_qmd(edition: Any, extras: list[tuple[str, str]]) -> str:
+    lines = ["---", f"title: {yaml.safe_dump(edition.title, allow_unicode=True).strip().removesuffix('...').strip()}",
+             "---", ""]
+    publisher = edition.raw.get("publisher")
+    if publisher:
+        lines.append(f"**{publisher}** · {dutch_date(_pub_date(edition))}\n")
+    if edition.raw.get("synthetic"):
+        lines.append("::: {.callout-warning}\nDeze editie is gebouwd op synthetische data. "
+                     "De cijfers zijn niet echt en mogen niet worden geciteerd.\n:::\n")
+    if extras:
+        lines.append("## Bijlagen {.unnumbered}\n")
+        lines.extend(f"- [{title}]({href})" for title, href in extras)
+        lines.append("")
+    lines.append("## Colofon {.unnumbered}\n")
+    lines.extend(p + "\n" for p in colofon_paragraphs(edition))
+    return "\n".join(lines)
+
+
+def render_quarto(edition: Any, executed: dict[str, Path], out_dir: Path,
+                  extra_pages: dict[str, Path] | None = None) -> Path:
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        raise RenderError("renderer 'quarto': no 'quarto' on PATH — Quarto CLI not found; "
+                          "use the default renderer (renderer='pandoc')")
+    base_cfg = Path(edition.root) / "_quarto.yml"
+    if not base_cfg.is_file():
+        raise RenderError(f"the Quarto renderer needs {base_cfg}")
+    config = yaml.safe_load(base_cfg.read_text(encoding="utf-8")) or {}
+
+    out_dir = Path(out_dir).absolute()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="spiegel-quarto-") as stage_name:
+        stage = Path(stage_name)
+        chapters = ["index.qmd"]
+        for chapter_id, path in executed.items():
+            path = Path(path)
+            if not path.is_file():
+                raise RenderError(f"chapter '{chapter_id}': executed notebook not found: {path}")
+            shutil.copyfile(path, stage / path.name)
+            chapters.append(path.name)
+        extras: list[tuple[str, str]] = []
+        for title, path in (extra_pages or {}).items():
+            extras.append((str(title), Path(path).name))
+        (stage / "index.qmd").write_text(_index_qmd(edition, extras), encoding="utf-8")
+
+        book = config.setdefault("book", {})
+        book["title"] = edition.title
+        if edition.raw.get("publisher"):
+            book["author"] = edition.raw["publisher"]
+        if edition.raw.get("publication_date"):
+            book["date"] = str(edition.raw["publication_date"])
+        book["chapters"] = chapters
+        book["output-file"] = pdf_name(edition).removesuffix(".pdf")
+        config.setdefault("project", {})["output-dir"] = "_book"
+        (stage / "_quarto.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+                                           encoding="utf-8")
+
+        proc = subprocess.run([quarto, "render", str(stage)], cwd=stage, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RenderError(f"quarto render failed: {(proc.stderr or proc.stdout).strip()[-4000:]}")
+        result = stage / "_book"
+        if not result.is_dir():
+            raise RenderError("quarto render produced no _book folder")
+        for (title, name), path in zip(extras, (extra_pages or {}).values()):
+            shutil.copyfile(path, result / name)
+
+        tmp = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=out_dir.parent))
+        tmp.rmdir()
+        try:
+            shutil.copytree(result, tmp)
+            swap_into_place(tmp, out_dir)
+        except Exception as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(exc, RenderError):
+                raise
+            raise RenderError(f"could not move the Quarto output into {out_dir}: {exc}") from exc
+    return out_dir

@@ -1,0 +1,492 @@
+"""Data contracts: valid data passes, every kind of broken data is caught and reported clearly.
+
+The frames are built here by hand from docs/data-dictionary.md (not by ``spiegel.synth``) and written
+to a temporary project with a copy of ``data_contracts/`` and a params file pointing at them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from spiegel.contracts import (
+    ROW_COUNT_RULES,
+    ContractError,
+    EditionResult,
+    format_failures,
+    load_suite,
+    main_validate,
+    validate_edition,
+    validate_source,
+    write_reports,
+)
+from spiegel.params import load_params
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ["klanten_pw", "klanten_pw_trend", "klantmanagers_pw", "cbs_bijstand", "cbs_srg_personen",
+           "cbs_srg_starts"]
+FILES = {s: f"data/{s}.parquet" if s.startswith("cbs_srg") else f"data/{s}.csv" for s in SOURCES}
+
+# --------------------------------------------------------------------------- valid data, per the dictionary
+
+JN, JNW = ["ja", "nee"], ["ja", "nee", "weet_niet"]
+LIKERT5 = ["helemaal_eens", "eens", "neutraal", "oneens", "helemaal_oneens", "weet_niet"]
+GEMGROOTTE = ["klein", "middel", "groot"]
+BEHOEFTE = ["behoefte_zoeken_werk", "behoefte_persoonlijk", "behoefte_scholing", "behoefte_werktijden",
+            "behoefte_werkplek"]
+# column -> (codes, asked of: (filter column, values) or None for all); in dictionary order
+KLANTEN = {
+    "steekproef": (["brede_doelgroep", "dgr"], None), "geslacht": (["man", "vrouw"], None),
+    "leeftijd": (["tot_27", "27_45", "45_plus"], None),
+    "migratieachtergrond": (["geen", "westers", "niet_westers"], None), "startkwalificatie": (JN, None),
+    "gemeentegrootte": (GEMGROOTTE, None), "arbeidsvermogen": (["nu", "toekomst", "nooit", "weet_niet"], None),
+    "wil_werken": (JN, ("arbeidsvermogen", ["nu"])), "zoekgedrag": (["actief", "eerder", "nooit"], None),
+    "belemmering_gezondheid": (JN, None), "belemmering_overig": (JN, None),
+    "gelukkiger_met_baan": (LIKERT5, None), "liever_langer_uitkering": (LIKERT5, None),
+    **{c: (JN, None) for c in BEHOEFTE},
+    "rekening_behoefte": (["voldoende", "onvoldoende", "weet_niet"], "any behoefte"),
+    "afspraken": (JN, None),
+    **{c: (LIKERT5, ("afspraken", ["ja"])) for c in
+       ["afspraken_tevreden", "afspraken_haalbaar", "afspraken_invloed", "afspraken_kans_werk"]},
+    "afspraken_plan": (JNW, ("afspraken", ["ja"])), "genoeg_hulp": (JN, ("arbeidsvermogen", ["nu", "toekomst"])),
+    **{c: (JN, None) for c in ["hulp_eerder", "gesprek_afgelopen_jaar", "te_weinig_gesprekken",
+                               "contact_afgenomen_corona"]},
+    **{c: (LIKERT5, None) for c in ["kennis_medewerkers", "info_werk_duidelijk", "info_uitkering_duidelijk",
+                                    "uitleg_verrekening"]},
+    "verrekening_gehad": (JN, None), "verrekening_problemen": (JN, ("verrekening_gehad", ["ja"])),
+    "contact_gemeente": (JN, None),  # before its follow-ups (the dictionary lists it after bej_*)
+    **{c: (LIKERT5, ("contact_gemeente", ["ja"])) for c in ["bej_druk", "bej_respect", "bej_persoonlijk",
+                                                             "bej_fraudeur"]},
+    "open_vraag_thema": (["bejegening_maatwerk", "toegankelijkheid", "overdracht_contactpersoon", "overig"], None),
+    "rechten_plichten_ingewikkeld": (LIKERT5, None), "weet_niet_bij_wie": (JN, None),
+    "gemeente_te_streng": (LIKERT5, None), "pakkans": (LIKERT5, None), "boete_oneens": (JN, None),
+    "vrijgesteld": (JNW, None), "beschikking": (JNW, ("vrijgesteld", ["ja"])),
+    "hulp_andere_organisaties": (JN, None),
+    **{c: (LIKERT5, ("hulp_andere_organisaties", ["ja"])) for c in ["sam_goed", "sam_op_de_hoogte",
+                                                                     "sam_zelfde_info"]},
+    **{c: (LIKERT5, ("contact_gemeente", ["ja"])) for c in ["mw_kans_werk", "mw_zinvol", "mw_gemotiveerd"]},
+    "opleiding_gevolgd": (JN, None),
+    **{c: (JN, ("opleiding_gevolgd", ["ja"])) for c in ["opleiding_kansen", "opleiding_werk"]},
+    "wep_gevolgd": (JN, None), "wep_nut": (LIKERT5, ("wep_gevolgd", ["ja"])),
+    "jobcoach": (JN, ("steekproef", ["dgr"])),
+    **{c: (LIKERT5, ("jobcoach", ["ja"])) for c in ["jc_kent_mogelijkheden", "jc_voldoende_tijd",
+                                                    "jc_durft_vragen", "jc_zinvol", "jc_kans_succes"]},
+}
+BACKGROUND = ["steekproef", "geslacht", "leeftijd", "migratieachtergrond", "startkwalificatie", "gemeentegrootte"]
+PCT = ["pct_behoefte_persoonlijk", "pct_ondersteuning_bieden", "pct_geen_beeld", "pct_afspraken",
+       "pct_gesproken", "pct_vrijgesteld", "pct_vrijgesteld_beschikking", "pct_andere_leefgebieden"]
+BEL = ["bel_caseload", "bel_gezondheid", "bel_motivatie", "bel_vacatures", "bel_budget", "bel_regelgeving",
+       "bel_privacy"]
+VOORZIENINGEN = ["coaching", "training", "werkervaringsplaats", "vrijwilligerswerk", "vervoersvoorziening",
+                 "jobcoach", "loonkostensubsidie", "sociale_activering"]
+MONTHS = [m for m in (f"{y}-{k:02d}" for y in (2019, 2020, 2021) for k in range(1, 13)) if "2019-03" <= m <= "2021-06"]
+
+
+def klanten_pw(n: int, rng) -> pd.DataFrame:
+    df = pd.DataFrame({"resp_id": [f"R{i:06d}" for i in range(1, n + 1)], "gewicht": rng.uniform(0.2, 4.0, n)})
+    for col, (codes, asked_of) in KLANTEN.items():
+        values = pd.Series(rng.choice(codes, n), dtype=object)
+        if col not in BACKGROUND:
+            values[rng.random(n) < 0.03] = None  # item non-response
+        if asked_of == "any behoefte":
+            values[~(df[BEHOEFTE] == "ja").any(axis=1)] = None
+        elif asked_of:
+            values[~df[asked_of[0]].isin(asked_of[1])] = None
+        df[col] = values
+    return df[["resp_id", "steekproef", "gewicht", *[c for c in KLANTEN if c != "steekproef"]]]
+
+
+def klanten_pw_trend(n: int, rng) -> pd.DataFrame:
+    indicators = [f"indicator_{i}" for i in range(max(1, n // 3))]
+    rows = [(m, ind) for m in (2014, 2017, 2019) for ind in indicators]
+    return pd.DataFrame({"meting": [m for m, _ in rows], "indicator": [i for _, i in rows],
+                         "aandeel": rng.uniform(0, 1, len(rows)).round(3), "n": rng.integers(50, 900, len(rows))})
+
+
+def klantmanagers_pw(n: int, rng) -> pd.DataFrame:
+    nu = rng.uniform(0, 60, n).round(1)
+    toekomst = (rng.uniform(0, 1, n) * (100 - nu)).round(1)
+    df = pd.DataFrame({"km_id": [f"KM{i:04d}" for i in range(1, n + 1)], "gemeentegrootte": rng.choice(GEMGROOTTE, n),
+                       "caseload": rng.integers(5, 401, n), "pct_kan_nu_werken": nu, "pct_kan_toekomst": toekomst,
+                       "pct_kan_nooit": (100 - nu - toekomst).round(1)})
+    for c in PCT:
+        df[c] = rng.uniform(0, 100, n).round(1)
+    for c in BEL:
+        df[c] = rng.choice(["sterk", "enigszins", "niet"], n)
+    for c in ["verpl_uitzendbureau", "verpl_tegenprestatie", "verpl_reizen"]:
+        df[c] = rng.choice(["vaak", "soms", "nooit"], n)
+    for c in ["st_samenwerking_goed", "st_een_plan", "st_info_voldoende"]:
+        df[c] = rng.choice(LIKERT5, n)
+    return df
+
+
+def cbs_bijstand(n: int, rng) -> pd.DataFrame:
+    rows = [("totaal", "totaal", 415_000), ("geslacht", "vrouw", 215_000), ("geslacht", "man", 200_000),
+            ("leeftijd", "tot_27", 40_000), ("leeftijd", "27_45", 150_000), ("leeftijd", "45_plus", 225_000),
+            ("migratieachtergrond", "ja", 260_000), ("migratieachtergrond", "nee", 155_000)]
+    return pd.DataFrame({"peilmaand": "2021-08", "kenmerk": [r[0] for r in rows], "categorie": [r[1] for r in rows],
+                         "aantal": [r[2] for r in rows]})
+
+
+def cbs_srg_personen(n: int, rng) -> pd.DataFrame:
+    return pd.DataFrame({
+        "persoon_id": np.arange(1, n + 1), "geslacht": rng.choice(["man", "vrouw"], n),
+        "leeftijd": rng.choice(["tot_27", "27_45", "45_55", "55_plus"], n),
+        "herkomst": rng.choice(["nederlands", "westers", "niet_westers"], n),
+        "gemeentegrootte": rng.choice(GEMGROOTTE, n),
+        "in_periode_voor": rng.random(n) < 0.8, "in_periode_na": rng.random(n) < 0.8})
+
+
+def cbs_srg_starts(n: int, rng, n_personen: int) -> pd.DataFrame:
+    df = pd.DataFrame({"persoon_id": rng.integers(1, n_personen + 1, int(n * 1.05)),
+                       "voorziening": rng.choice(VOORZIENINGEN, int(n * 1.05)),
+                       "startmaand": rng.choice(MONTHS, int(n * 1.05))})
+    return df.drop_duplicates().head(n).reset_index(drop=True)
+
+
+def valid_frames(small: bool = True) -> dict[str, pd.DataFrame]:
+    """A valid frame per source: tiny (for ``skip=ROW_COUNT_RULES``) or within the row-count bounds."""
+    rng = np.random.default_rng(7)
+    n = dict(klanten=80, km=12, pers=200, starts=300) if small else \
+        dict(klanten=1000, km=60, pers=300_000, starts=10_500)
+    return {"klanten_pw": klanten_pw(n["klanten"], rng), "klanten_pw_trend": klanten_pw_trend(9, rng),
+            "klantmanagers_pw": klantmanagers_pw(n["km"], rng), "cbs_bijstand": cbs_bijstand(8, rng),
+            "cbs_srg_personen": cbs_srg_personen(n["pers"], rng),
+            "cbs_srg_starts": cbs_srg_starts(n["starts"], rng, n["pers"])}
+
+
+# --------------------------------------------------------------------------- temporary project
+
+
+class Project:
+    def __init__(self, root: Path, frames: dict[str, pd.DataFrame]):
+        self.root = root
+        shutil.copytree(ROOT / "data_contracts", root / "data_contracts")
+        raw = yaml.safe_load((ROOT / "params" / "2022.yml").read_text(encoding="utf-8"))
+        for sid in SOURCES:
+            raw["sources"][sid]["file"] = FILES[sid]
+        (root / "params").mkdir()
+        self.params = root / "params" / "2022.yml"
+        self.params.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        (root / "data").mkdir()
+        for sid, df in frames.items():
+            self.write(sid, df)
+
+    def path(self, sid: str) -> Path:
+        return self.root / FILES[sid]
+
+    def write(self, sid: str, df: pd.DataFrame) -> None:
+        if self.path(sid).suffix == ".parquet":
+            df.to_parquet(self.path(sid), index=False)
+        else:
+            df.to_csv(self.path(sid), index=False)
+
+    def edition(self):
+        return load_params(self.params)
+
+
+@pytest.fixture
+def frames() -> dict[str, pd.DataFrame]:
+    return valid_frames(small=True)
+
+
+@pytest.fixture
+def project(tmp_path, frames) -> Project:
+    return Project(tmp_path, frames)
+
+
+def check(project: Project, sid: str, **kw) -> EditionResult:
+    return validate_edition(project.edition(), [sid], skip=ROW_COUNT_RULES, **kw)
+
+
+def failing(result: EditionResult, rule: str, column: str | None = None):
+    hits = [f for f in result.failures if f.rule == rule and (column is None or f.column == column)]
+    assert hits, f"expected a failure of {rule} on {column}; got:\n{format_failures(result)}"
+    return hits[0]
+
+
+# --------------------------------------------------------------------------- suites
+
+
+@pytest.mark.parametrize("name", SOURCES)
+def test_suite_loads_every_expectation(name):
+    spec = yaml.safe_load((ROOT / "data_contracts" / f"{name}.yml").read_text(encoding="utf-8"))
+    suite = load_suite(name, ROOT)
+    assert len(suite.expectations) == len(spec["expectations"]) > 5
+    assert all(e.meta.get("rule") for e in suite.expectations)
+    assert suite.expectations[0].expectation_type == "expect_table_columns_to_match_set"
+    types = {e.expectation_type for e in suite.expectations}
+    assert "expect_table_row_count_to_be_between" in types
+    assert not any("mostly" in e["kwargs"] for e in spec["expectations"])
+    skipped = load_suite(name, ROOT, skip=ROW_COUNT_RULES)
+    assert len(skipped.expectations) == len(suite.expectations) - 1
+
+
+def test_unknown_expectation_type_raises(project):
+    path = project.root / "data_contracts" / "klantmanagers_pw.yml"
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec["expectations"].append({"type": "expect_column_values_to_be_purple", "kwargs": {"column": "km_id"}})
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(ContractError, match="expect_column_values_to_be_purple"):
+        load_suite("klantmanagers_pw", project.root)
+    with pytest.raises(ContractError, match="klantmanagers_pw"):
+        validate_edition(project.edition())
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda s: s["expectations"].append({"type": "expect_column_values_to_be_between", "kwargs": {}}),
+     "not a valid GX expectation"),
+    (lambda s: s.update(name="other"), "has name 'other'"),
+    (lambda s: s["custom_checks"].append({"check": "no_such_check"}), "unknown custom check"),
+])
+def test_invalid_suite_raises(project, mutate, match):
+    path = project.root / "data_contracts" / "cbs_bijstand.yml"
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    mutate(spec)
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(ContractError, match=match):
+        load_suite("cbs_bijstand", project.root)
+
+
+def test_missing_or_broken_suite_file_raises(project):
+    with pytest.raises(ContractError, match="suite file not found"):
+        load_suite("nonexistent", project.root)
+    (project.root / "data_contracts" / "cbs_bijstand.yml").write_text("name: [unclosed", encoding="utf-8")
+    with pytest.raises(ContractError, match="not valid YAML"):
+        load_suite("cbs_bijstand", project.root)
+
+
+# --------------------------------------------------------------------------- valid data
+
+
+def test_valid_small_data_passes(project):
+    result = validate_edition(project.edition(), skip=ROW_COUNT_RULES)
+    assert result.ok, format_failures(result)
+    assert [s.dataset for s in result.sources] == SOURCES
+    assert all(len(s.rules) > 8 for s in result.sources)
+    assert format_failures(result) == ""
+    custom = [r.rule for r in result.sources[-1].rules if r.rule.startswith("custom:")]
+    assert custom == ["custom:references"]
+
+
+def test_validate_source_and_row_counts(project):
+    # without skipping, the tiny klantmanagers frame is below the 50-500 bound
+    result = validate_source(project.edition(), "klantmanagers_pw")
+    assert not result.ok
+    fail = failing(EditionResult(2022, "t", [result]), "expect_table_row_count_to_be_between", "(table)")
+    assert fail.values == [12] and "observed 12, expected between 50 and 500" in fail.message
+    assert validate_source(project.edition(), "cbs_bijstand").ok  # its bound is exactly 8 rows
+
+
+@pytest.fixture(scope="module")
+def full_project(tmp_path_factory) -> Project:
+    return Project(tmp_path_factory.mktemp("full"), valid_frames(small=False))
+
+
+def test_full_size_data_passes_all_rules_and_main_validate(full_project, capsys):
+    out = full_project.root / "build"
+    assert main_validate(full_project.params, out) == 0
+    printed = capsys.readouterr()
+    assert "Data validation passed" in printed.out and printed.err == ""
+    report = json.loads((out / "validation.json").read_text(encoding="utf-8"))
+    assert report["ok"] and [d["rows"] for d in report["datasets"]][-2] == 300_000
+
+
+# --------------------------------------------------------------------------- broken data
+
+def _set(df, col, value, rows=(0,)):
+    df = df.copy()
+    if value is not None and not isinstance(value, str) or df[col].dtype != object:
+        df[col] = df[col].astype(object)
+    for r in rows:
+        df.loc[r, col] = value
+    return df
+
+
+BROKEN = [
+    # (source, mutate(frames) -> frame, rule, column, an expected offending value or message part)
+    # missing column
+    *[(sid, lambda f, sid=sid, c=c: f[sid].drop(columns=[c]), "expect_table_columns_to_match_set", "(table)", c)
+      for sid, c in [("klanten_pw", "geslacht"), ("klanten_pw_trend", "aandeel"), ("klantmanagers_pw", "caseload"),
+                     ("cbs_bijstand", "aantal"), ("cbs_srg_personen", "herkomst"), ("cbs_srg_starts", "startmaand")]],
+    # unknown code
+    ("klanten_pw", lambda f: _set(f["klanten_pw"], "geslacht", "onbekend"), "expect_column_values_to_be_in_set",
+     "geslacht", "onbekend"),
+    ("klanten_pw_trend", lambda f: _set(f["klanten_pw_trend"], "indicator", "Bad id"),
+     "expect_column_values_to_match_regex", "indicator", "Bad id"),
+    ("klantmanagers_pw", lambda f: _set(f["klantmanagers_pw"], "bel_budget", "heel_erg"),
+     "expect_column_values_to_be_in_set", "bel_budget", "heel_erg"),
+    ("cbs_bijstand", lambda f: _set(f["cbs_bijstand"], "categorie", "x", rows=(1,)),
+     "expect_column_values_to_be_in_set", "categorie", "x"),
+    ("cbs_srg_personen", lambda f: _set(f["cbs_srg_personen"], "herkomst", "onbekend"),
+     "expect_column_values_to_be_in_set", "herkomst", "onbekend"),
+    ("cbs_srg_starts", lambda f: _set(f["cbs_srg_starts"], "voorziening", "cursus"),
+     "expect_column_values_to_be_in_set", "voorziening", "cursus"),
+    # duplicate id
+    ("klanten_pw", lambda f: _set(f["klanten_pw"], "resp_id", "R000001", rows=(1,)),
+     "expect_column_values_to_be_unique", "resp_id", "R000001"),
+    ("klanten_pw_trend", lambda f: _set(f["klanten_pw_trend"], "indicator", "indicator_0", rows=(1,)),
+     "expect_compound_columns_to_be_unique", "meting, indicator", {"meting": 2014, "indicator": "indicator_0"}),
+    ("klantmanagers_pw", lambda f: _set(f["klantmanagers_pw"], "km_id", "KM0001", rows=(1,)),
+     "expect_column_values_to_be_unique", "km_id", "KM0001"),
+    ("cbs_bijstand", lambda f: _set(f["cbs_bijstand"], "categorie", "vrouw", rows=(2,)),
+     "expect_compound_columns_to_be_unique", "kenmerk, categorie", {"kenmerk": "geslacht", "categorie": "vrouw"}),
+    ("cbs_srg_personen", lambda f: _set(f["cbs_srg_personen"], "persoon_id", 1, rows=(1,)),
+     "expect_column_values_to_be_unique", "persoon_id", 1),
+    ("cbs_srg_starts", lambda f: pd.concat([f["cbs_srg_starts"], f["cbs_srg_starts"].head(1)], ignore_index=True),
+     "expect_compound_columns_to_be_unique", "persoon_id, voorziening, startmaand", None),
+    # out of range
+    ("klanten_pw", lambda f: _set(f["klanten_pw"], "gewicht", 12.5), "expect_column_values_to_be_between",
+     "gewicht", 12.5),
+    ("klanten_pw", lambda f: _set(f["klanten_pw"], "gewicht", 0.0), "expect_column_values_to_be_between",
+     "gewicht", 0.0),
+    ("klanten_pw_trend", lambda f: _set(f["klanten_pw_trend"], "aandeel", 1.5), "expect_column_values_to_be_between",
+     "aandeel", 1.5),
+    ("klantmanagers_pw", lambda f: _set(f["klantmanagers_pw"], "caseload", 401), "expect_column_values_to_be_between",
+     "caseload", 401),
+    ("klantmanagers_pw", lambda f: _set(f["klantmanagers_pw"], "pct_gesproken", 120.0),
+     "expect_column_values_to_be_between", "pct_gesproken", 120.0),
+    ("cbs_bijstand", lambda f: _set(f["cbs_bijstand"], "peilmaand", "2021-13"), "expect_column_values_to_match_regex",
+     "peilmaand", "2021-13"),
+    ("cbs_srg_personen", lambda f: _set(f["cbs_srg_personen"], "persoon_id", 0), "expect_column_values_to_be_between",
+     "persoon_id", 0),
+    ("cbs_srg_starts", lambda f: _set(f["cbs_srg_starts"], "startmaand", "2021-07"),
+     "expect_column_values_to_be_in_set", "startmaand", "2021-07"),
+    # wrong type
+    ("klanten_pw", lambda f: _set(f["klanten_pw"], "gewicht", "abc"), "expect_column_values_to_be_in_type_list",
+     "gewicht", "str"),
+    ("klanten_pw_trend", lambda f: _set(f["klanten_pw_trend"], "n", 12.5), "expect_column_values_to_be_in_type_list",
+     "n", "float64"),
+    ("klantmanagers_pw", lambda f: _set(f["klantmanagers_pw"], "caseload", 12.5),
+     "expect_column_values_to_be_in_type_list", "caseload", "float64"),
+    ("cbs_bijstand", lambda f: _set(f["cbs_bijstand"], "aantal", "veel"), "expect_column_values_to_be_in_type_list",
+     "aantal", "str"),
+    ("cbs_srg_personen", lambda f: f["cbs_srg_personen"].assign(in_periode_na=lambda d: d.in_periode_na.map(
+        {True: "ja", False: "nee"})), "expect_column_values_to_be_of_type", "in_periode_na", "str"),
+    ("cbs_srg_starts", lambda f: f["cbs_srg_starts"].assign(persoon_id=lambda d: d.persoon_id.astype(str)),
+     "expect_column_values_to_be_in_type_list", "persoon_id", "str"),
+    # not null, routing
+    ("klanten_pw", lambda f: _set(f["klanten_pw"], "geslacht", None), "expect_column_values_to_not_be_null",
+     "geslacht", None),
+    ("klanten_pw", lambda f: f["klanten_pw"].assign(
+        beschikking=lambda d: d.beschikking.where(d.vrijgesteld == "ja", "nee")),
+     "expect_column_values_to_be_null", "beschikking", "nee"),
+    ("klanten_pw", lambda f: f["klanten_pw"].assign(jobcoach="ja"), "expect_column_values_to_be_null",
+     "jobcoach", "ja"),
+    ("cbs_bijstand", lambda f: _set(f["cbs_bijstand"], "categorie", "man", rows=(1, 2)),
+     "expect_compound_columns_to_be_unique", "kenmerk, categorie", None),
+    # custom checks
+    ("klantmanagers_pw", lambda f: _set(f["klantmanagers_pw"], "pct_kan_nooit", 0.0, rows=(3,)),
+     "custom:columns_sum_to", "pct_kan_nu_werken + pct_kan_toekomst + pct_kan_nooit", None),
+    ("cbs_bijstand", lambda f: _set(f["cbs_bijstand"], "aantal", 1, rows=(7,)), "custom:parts_sum_to_total",
+     "aantal", "migratieachtergrond: 260001 ≠ 415000"),
+    ("klanten_pw_trend", lambda f: _set(f["klanten_pw_trend"], "meting", 2010), "custom:values_in_params",
+     "meting", 2010),
+    ("cbs_srg_starts", lambda f: _set(f["cbs_srg_starts"], "persoon_id", 999_999), "custom:references",
+     "persoon_id", 999_999),
+]
+
+
+@pytest.mark.parametrize("sid, mutate, rule, column, value", BROKEN,
+                         ids=[f"{b[0]}-{b[2].replace('expect_', '')}-{b[3]}" for b in BROKEN])
+def test_broken_data_is_caught(project, frames, sid, mutate, rule, column, value):
+    project.write(sid, mutate(frames))
+    result = check(project, sid)
+    assert not result.ok
+    fail = failing(result, rule, column)
+    assert fail.dataset == sid and fail.rule_name and fail.message
+    if value is not None:
+        assert value in fail.values, fail
+    text = format_failures(result)
+    assert f"dataset '{sid}', column '{column}', rule {rule} ({fail.rule_name}): " in text
+
+
+def test_missing_column_also_named_by_column_rules(project, frames):
+    project.write("klanten_pw", frames["klanten_pw"].drop(columns=["geslacht"]))
+    result = check(project, "klanten_pw")
+    fail = failing(result, "expect_column_values_to_be_in_set", "geslacht")
+    assert fail.message == "column 'geslacht' does not exist"
+    table = failing(result, "expect_table_columns_to_match_set")
+    assert table.message == "missing column(s) 'geslacht'"
+
+
+def test_failure_text_names_dataset_column_rule_and_values(project, frames):
+    project.write("klanten_pw", _set(frames["klanten_pw"], "geslacht", "onbekend", rows=(0, 1))
+                  .pipe(_set, "geslacht", "x", rows=(5,)))
+    text = format_failures(check(project, "klanten_pw"))
+    assert ("dataset 'klanten_pw', column 'geslacht', rule expect_column_values_to_be_in_set (allowed codes): "
+            "3 offending rows, e.g. 'onbekend', 'x'") in text
+    assert text.startswith("Data validation failed: 1 of ")
+
+
+def test_offending_values_are_capped_at_five(project, frames):
+    df = frames["klantmanagers_pw"].copy()
+    df["bel_budget"] = [f"code_{i}" for i in range(len(df))]
+    project.write("klantmanagers_pw", df)
+    fail = failing(check(project, "klantmanagers_pw"), "expect_column_values_to_be_in_set", "bel_budget")
+    assert fail.offending == len(df) and len(fail.values) == 5
+
+
+@pytest.mark.parametrize("sid", ["klanten_pw", "cbs_srg_personen"])
+def test_empty_and_missing_files(project, sid):
+    project.path(sid).write_bytes(b"")
+    fail = failing(check(project, sid), "file_readable", "(file)")
+    assert "file is empty" in fail.message and FILES[sid] in fail.message
+    project.path(sid).unlink()
+    result = check(project, sid)
+    assert [f.rule for f in result.failures] == ["file_readable"]
+    assert f"dataset '{sid}', column '(file)', rule file_readable (file readable): file not found" \
+        in format_failures(result)
+
+
+def test_header_only_csv_fails_row_count_and_unreadable_reference(project, frames):
+    project.path("cbs_bijstand").write_text(",".join(frames["cbs_bijstand"].columns) + "\n", encoding="utf-8")
+    result = validate_edition(project.edition(), ["cbs_bijstand"])
+    assert failing(result, "expect_table_row_count_to_be_between").values == [0]
+    project.path("cbs_srg_personen").write_bytes(b"not parquet")
+    result = check(project, "cbs_srg_starts")  # the reference check reads cbs_srg_personen
+    fail = failing(result, "custom:references", "persoon_id")
+    assert "could not be checked" in fail.message and "cbs_srg_personen" in fail.message
+
+
+def test_unknown_source_raises(project):
+    with pytest.raises(ContractError, match="unknown source"):
+        validate_edition(project.edition(), ["klanten_pw", "nope"])
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def test_reports_are_written_and_self_contained(project, frames, tmp_path, capsys):
+    project.write("klanten_pw", _set(frames["klanten_pw"], "geslacht", "onbekend"))
+    project.path("cbs_bijstand").unlink()
+    result = validate_edition(project.edition(), skip=ROW_COUNT_RULES)
+    paths = write_reports(result, tmp_path / "out")
+    assert sorted(p.name for p in paths.values()) == ["validation.html", "validation.json", "validation.md"]
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert data["ok"] is False and len(data["datasets"]) == 6
+    bad = [r for d in data["datasets"] for r in d["rules"] if not r["ok"]]
+    assert {(r["dataset"], r["column"]) for r in bad} == {("klanten_pw", "geslacht"), ("cbs_bijstand", "(file)")}
+    html_text = paths["html"].read_text(encoding="utf-8")
+    assert "http" not in html_text.lower() and "<script" not in html_text
+    assert "onbekend" in html_text and "FAIL" in html_text and "klantmanagers_pw" in html_text
+    md = paths["md"].read_text(encoding="utf-8")
+    assert "FAILED" in md and "geslacht" in md
+    assert not list((tmp_path / "out").glob("*.tmp"))
+    # the CLI entry point: exit 1, the failure text on stderr, reports written
+    assert main_validate(project.params, tmp_path / "cli") == 1
+    err = capsys.readouterr().err
+    assert "dataset 'klanten_pw', column 'geslacht', rule expect_column_values_to_be_in_set" in err
+    assert "dataset 'cbs_bijstand', column '(file)', rule file_readable" in err
+    assert (tmp_path / "cli" / "validation.html").is_file()
+
+
+def test_main_validate_reports_params_errors(tmp_path, capsys):
+    assert main_validate(tmp_path / "params" / "nope.yml", tmp_path) == 1
+    assert "params file not found" in capsys.readouterr().err
