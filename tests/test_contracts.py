@@ -173,7 +173,7 @@ class Project:
             raw["sources"][sid]["file"] = FILES[sid]
         (root / "params").mkdir()
         self.params = root / "params" / "2022.yml"
-        self.params.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        self.params.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
         (root / "data").mkdir()
         for sid, df in frames.items():
             self.write(sid, df)

@@ -9,13 +9,15 @@ embedded as static vector images. Every chart function first runs
 from __future__ import annotations
 
 import json
+import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import altair as alt
 import pandas as pd
 
-from spiegel.sdc import SUPPRESSED_MARK, check_aggregate
+from spiegel import fmt
+from spiegel.sdc import check_aggregate
 
 THEME = "spiegel"
 FONT = "DejaVu Sans"
@@ -185,21 +187,46 @@ def likert_colors(order: Sequence[object]) -> list[str]:
     return [GRIJS if a not in subst else next(it) for a in order]
 
 
-def _pct_axis(title: str | None) -> alt.Axis:
-    return alt.Axis(format=".0%", title=title, values=[0, 0.2, 0.4, 0.6, 0.8, 1.0], grid=True)
+def _pct_axis(title: str | None, upper: float = 1.0) -> alt.Axis:
+    step = 0.1 if upper <= 0.6 + 1e-9 else 0.2
+    ticks = [round(i * step, 1) for i in range(round(min(upper, 1.0) / step) + 1)]
+    return alt.Axis(format=".0%", title=title, values=ticks, grid=True)
 
 
-def _value_label_expr(field: str, fmt: str) -> str:
-    return (f"isValid(datum[{json.dumps(field)}]) ? format(datum[{json.dumps(field)}], "
-            f"{json.dumps(fmt)}) : {json.dumps(SUPPRESSED_MARK)}")
+def _category_axis(field: str, values: Sequence[object], wrap: int) -> alt.Y:
+    return alt.Y(f"{field}:N", sort=list(values), title=None,
+                 axis=alt.Axis(labelExpr=_wrapped_axis_labels(values, wrap),
+                               labelLimit=int(wrap * 7.5), labelLineHeight=13))
+
+
+def _lines(values: Sequence[object], wrap: int) -> int:
+    return max((len(textwrap.wrap(str(v), wrap)) for v in values), default=1)
+
+
+def _value_layer(base: alt.Chart, scale: alt.Scale) -> alt.Chart:
+    """Value labels at the end of the bars ("–" at zero for suppressed values)."""
+    return (base.mark_text(align="left", dx=3, fontSize=10, baseline="middle")
+            .encode(x=alt.X("_pos:Q", scale=scale), text="_label:N"))
+
+
+def _with_labels(data: pd.DataFrame, value: str, label: Callable[[object], str]) -> pd.DataFrame:
+    out = data.copy()
+    out["_label"] = [label(v) for v in out[value]]
+    out["_pos"] = out[value].fillna(0.0)
+    return out
 
 
 def _upper(values: pd.Series, percent: bool) -> float:
-    """A round upper bound of the value axis leaving room for the value labels."""
-    top = float(values.max(skipna=True)) if values.notna().any() else 1.0
-    if percent:
-        return min(1.0, max(0.1, -(-round(top * 1.15, 6) // 0.1) * 0.1)) if top <= 1 else top
-    return top * 1.15
+    """Upper end of the value axis, with room for the value labels: for shares a multiple of
+    10% (≤ 60%) or 20%, for counts 15% above the largest value."""
+    top = float(values.max(skipna=True)) if values.notna().any() else 0.0
+    room = top * 1.15
+    if not percent:
+        return room if room > 0 else 1.0
+    if room > 1.0:
+        return room
+    step = 0.1 if room <= 0.6 else 0.2
+    return max(step, math.ceil(round(room / step, 6)) * step)
 
 
 # ----------------------------------------------------------------------------- charts
@@ -222,51 +249,64 @@ def likert_bars(
     """Horizontal 100%-stacked bars: one bar per statement, answers in ``order``.
 
     ``order``: answers from most positive to most negative, then non-substantive answers such
-    as "weet niet" (default: order of appearance). Shares of a bar are normalised to 100%.
-    Segments of at least ``min_label`` get their percentage printed. Long statements wrap at
-    ``wrap`` characters. Legend at the bottom, no axis titles.
+    as "weet niet" (default: order of appearance). The shares of a bar are normalised to 100%
+    (missing shares count as 0). Segments of at least ``min_label`` get their percentage,
+    formatted by :func:`spiegel.fmt.pct`. Long statements wrap at ``wrap`` characters.
     """
     data = _frame(frame, [statement, answer, share])
     answers = _order(data[answer], order)
     statements = _order(data[statement], statement_order)
+    unknown = set(data[answer]) - set(answers)
+    if unknown:
+        raise ValueError(f"answers not in order: {sorted(map(str, unknown))}")
     palette = list(colors) if colors is not None else likert_colors(answers)
     text_colors = ["white" if _is_dark(c) else TEKST for c in palette]
-    rank = json.dumps([str(a) for a in answers], ensure_ascii=False)
-    base = (
-        alt.Chart(data)
-        .transform_calculate(_rang=f"indexof({rank}, '' + datum[{json.dumps(answer)}])")
-        .transform_stack(stack=share, groupby=[statement], sort=[alt.SortField("_rang")],
-                         as_=["_x0", "_x1"], offset="normalize")
-        .transform_calculate(_xm="(datum._x0 + datum._x1) / 2", _breedte="datum._x1 - datum._x0")
-    )
-    y = alt.Y(f"{statement}:N", sort=statements, title=None,
-              axis=alt.Axis(labelExpr=_wrapped_axis_labels(statements, wrap), labelLimit=int(wrap * 7.5),
-                            labelLineHeight=13))
+    # stack positions and labels are computed here, so text and chart round alike
+    data["_rang"] = data[answer].map({a: i for i, a in enumerate(answers)})
+    data = data.sort_values([statement, "_rang"], kind="stable")
+    total = data.groupby(statement, sort=False)[share].transform("sum")
+    part = (data[share].fillna(0.0) / total.where(total > 0)).fillna(0.0)
+    data["_x1"] = part.groupby(data[statement], sort=False).cumsum()
+    data["_x0"] = data["_x1"] - part
+    data["_xm"] = (data["_x0"] + data["_x1"]) / 2
+    data["_label"] = [fmt.pct(p) if p >= min_label else "" for p in part]
+    data = data.drop(columns="_rang").reset_index(drop=True)
+    y = _category_axis(statement, statements, wrap)
+    base = alt.Chart(data)
     bars = base.mark_bar(height=20, stroke="white", strokeWidth=0.6).encode(
         x=alt.X("_x0:Q", axis=_pct_axis(None), scale=alt.Scale(domain=[0, 1], nice=False)),
         x2="_x1:Q",
         y=y,
         color=alt.Color(f"{answer}:N", sort=answers,
                         scale=alt.Scale(domain=answers, range=palette),
-                        legend=alt.Legend(title=None, columns=_legend_columns(answers, width + 100))),
+                        legend=alt.Legend(title=None,
+                                          columns=_legend_columns(answers, width + 100))),
     )
-    labels = (
-        base.transform_filter(f"datum._breedte >= {min_label}")
-        .mark_text(fontSize=10, baseline="middle")
-        .encode(
-            x="_xm:Q",
-            y=y,
-            text=alt.Text("_breedte:Q", format=".0%"),
-            color=alt.Color(f"{answer}:N", scale=alt.Scale(domain=answers, range=text_colors),
-                            legend=None),
-        )
+    labels = base.mark_text(fontSize=10, baseline="middle").encode(
+        x="_xm:Q",
+        y=y,
+        text="_label:N",
+        color=alt.Color(f"{answer}:N", scale=alt.Scale(domain=answers, range=text_colors),
+                        legend=None),
     )
-    lines = max((len(textwrap.wrap(str(s), wrap)) for s in statements), default=1)
+    step = max(30, 13 * _lines(statements, wrap) + 12)
     return (
         alt.layer(bars, labels, **_title(title))
         .resolve_scale(color="independent")
-        .properties(width=width, height=alt.Step(max(30, 13 * lines + 12)))
+        .properties(width=width, height=alt.Step(step))
     )
+
+
+def _value_scale(data: pd.DataFrame, value: str, percent: bool, value_format: str | None,
+                 value_title: str | None) -> tuple[alt.Axis, alt.Scale, Callable[[object], str]]:
+    upper = _upper(data[value], percent)
+    if percent:
+        axis = _pct_axis(value_title, upper)
+        label: Callable[[object], str] = fmt.pct
+    else:
+        axis = alt.Axis(format=value_format or ",.0f", title=value_title)
+        label = fmt.number
+    return axis, alt.Scale(domain=[0, upper], nice=False), label
 
 
 def grouped_bars(
@@ -279,6 +319,7 @@ def grouped_bars(
     percent: bool = True,
     value_format: str | None = None,
     value_title: str | None = None,
+    label_format: Callable[[object], str] | None = None,
     category_order: Sequence[object] | None = None,
     group_order: Sequence[object] | None = None,
     colors: Sequence[str] | None = None,
@@ -287,43 +328,33 @@ def grouped_bars(
     wrap: int = 32,
 ) -> alt.LayerChart:
     """Horizontal grouped bars: per category one bar per group (e.g. 2019 vs 2021, clients vs
-    klantmanagers). Values are shares (axis in %) unless ``percent=False``; ``value_format`` is a
-    d3 format for counts (",.0f" prints 416.000). Suppressed (NaN) values print as "–".
+    klantmanagers). Values are shares (axis in %) unless ``percent=False``; then
+    ``value_format`` is the d3 axis format (default ",.0f": 416.000). Bar labels come from
+    :func:`spiegel.fmt.pct` / :func:`spiegel.fmt.number` (or ``label_format``), so they match the
+    text; suppressed (NaN) values print as "–". Two groups: light blue, then dark blue.
     """
     data = _frame(frame, [category, value, group])
     cats = _order(data[category], category_order)
     groups = _order(data[group], group_order)
     palette = list(colors) if colors is not None else (
         [LICHTBLAUW, DONKERBLAUW] if len(groups) == 2 else CATEGORY[: len(groups)])
-    fmt = value_format or (".0%" if percent else ",.0f")
-    axis = _pct_axis(value_title) if percent else alt.Axis(format=fmt, title=value_title)
-    scale = alt.Scale(domain=[0, _upper(data[value], percent)], nice=False)
-    y = alt.Y(f"{category}:N", sort=cats, title=None, scale=alt.Scale(paddingInner=0.3),
-              axis=alt.Axis(labelExpr=_wrapped_axis_labels(cats, wrap), labelLimit=int(wrap * 7.5),
-                            labelLineHeight=13))
-    y_offset = alt.YOffset(f"{group}:N", sort=groups, scale=alt.Scale(paddingInner=0.06))
-    base = alt.Chart(data).encode(y=y, yOffset=y_offset)
-    bars = base.mark_bar().encode(
+    axis, scale, label = _value_scale(data, value, percent, value_format, value_title)
+    data = _with_labels(data, value, label_format or label)
+    base = alt.Chart(data).encode(
+        y=_category_axis(category, cats, wrap).scale(paddingInner=0.3),
+        yOffset=alt.YOffset(f"{group}:N", sort=groups, scale=alt.Scale(paddingInner=0.06)),
+    )
+    layers = [base.mark_bar().encode(
         x=alt.X(f"{value}:Q", axis=axis, scale=scale),
         color=alt.Color(f"{group}:N", sort=groups, scale=alt.Scale(domain=groups, range=palette),
                         legend=alt.Legend(title=None)),
-    )
-    layers = [bars]
+    )]
     if labels:
-        layers.append(
-            base.transform_calculate(_label=_value_label_expr(value, fmt),
-                                     _pos=f"isValid(datum[{json.dumps(value)}]) ? "
-                                          f"datum[{json.dumps(value)}] : 0")
-            .mark_text(align="left", dx=3, fontSize=10, baseline="middle")
-            .encode(x=alt.X("_pos:Q", scale=scale), text="_label:N")
-        )
-    lines = max((len(textwrap.wrap(str(c), wrap)) for c in cats), default=1)
-    # per category: ~14 px per group bar inside the band (70% of the step), room for the label
-    step = max(-(-14 * len(groups) * 10 // 7), 13 * lines + 12)
-    return (
-        alt.layer(*layers, **_title(title))
-        .properties(width=width, height=alt.Step(step, **{"for": "position"}))
-    )
+        layers.append(_value_layer(base, scale))
+    # per category ~14 px per group bar inside the band (70% of the step), room for the label
+    step = max(-(-14 * len(groups) * 10 // 7), 13 * _lines(cats, wrap) + 12)
+    return alt.layer(*layers, **_title(title)).properties(
+        width=width, height=alt.Step(step, **{"for": "position"}))
 
 
 def bars(
@@ -335,6 +366,7 @@ def bars(
     percent: bool = True,
     value_format: str | None = None,
     value_title: str | None = None,
+    label_format: Callable[[object], str] | None = None,
     category_order: Sequence[object] | None = None,
     sort_values: bool = False,
     color: str = DONKERBLAUW,
@@ -344,33 +376,25 @@ def bars(
     wrap: int = 32,
 ) -> alt.LayerChart:
     """Horizontal bars of one series, in ``category_order`` (or the frame's order; largest
-    first with ``sort_values``). Categories in ``highlight`` are drawn in orange."""
+    first with ``sort_values``). Categories in ``highlight`` are drawn in orange. Formats as
+    :func:`grouped_bars`."""
     data = _frame(frame, [category, value])
     if sort_values:
         cats = list(data.sort_values(value, ascending=False, kind="stable")[category])
     else:
         cats = _order(data[category], category_order)
-    fmt = value_format or (".0%" if percent else ",.0f")
-    axis = _pct_axis(value_title) if percent else alt.Axis(format=fmt, title=value_title)
-    scale = alt.Scale(domain=[0, _upper(data[value], percent)], nice=False)
-    y = alt.Y(f"{category}:N", sort=cats, title=None,
-              axis=alt.Axis(labelExpr=_wrapped_axis_labels(cats, wrap), labelLimit=int(wrap * 7.5),
-                            labelLineHeight=13))
-    base = alt.Chart(data).encode(y=y)
+    axis, scale, label = _value_scale(data, value, percent, value_format, value_title)
+    data = _with_labels(data, value, label_format or label)
+    base = alt.Chart(data).encode(y=_category_axis(category, cats, wrap))
     if highlight:
         hl = json.dumps([str(h) for h in highlight], ensure_ascii=False)
-        fill = alt.condition(f"indexof({hl}, '' + datum[{json.dumps(category)}]) >= 0",
-                             alt.value(ORANJE), alt.value(color))
+        fill = alt.when(f"indexof({hl}, '' + datum[{json.dumps(category)}]) >= 0").then(
+            alt.value(ORANJE)).otherwise(alt.value(color))
     else:
         fill = alt.value(color)
     layers = [base.mark_bar(height={"band": 0.7}).encode(
         x=alt.X(f"{value}:Q", axis=axis, scale=scale), color=fill)]
     if labels:
-        layers.append(
-            base.transform_calculate(_label=_value_label_expr(value, fmt),
-                                     _pos=f"isValid(datum[{json.dumps(value)}]) ? "
-                                          f"datum[{json.dumps(value)}] : 0")
-            .mark_text(align="left", dx=3, fontSize=10, baseline="middle")
-            .encode(x=alt.X("_pos:Q", scale=scale), text="_label:N")
-        )
-    return alt.layer(*layers, **_title(title)).properties(width=width, height=alt.Step(22))
+        layers.append(_value_layer(base, scale))
+    step = max(22, 13 * _lines(cats, wrap) + 8)
+    return alt.layer(*layers, **_title(title)).properties(width=width, height=alt.Step(step))

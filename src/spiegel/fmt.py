@@ -291,3 +291,23 @@ def diff_sentence(
     if not differ or cmp.diff == 0:
         return f"{head} {same}{tail} als {subject_b} {values}."
     return f"{head} {word}{tail} dan {subject_b} {values}, maar het verschil is niet significant."
+
+
+# ----------------------------------------------------------------------------- dates
+
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+          "oktober", "november", "december")
+
+
+def month(period: str) -> str:
+    """A ``YYYY-MM`` month in words: "2021-03" → "maart 2021"."""
+    year, mon = str(period).split("-")[:2]
+    return f"{MONTHS[int(mon) - 1]} {int(year)}"
+
+
+def month_range(first: str, last: str) -> str:
+    """"2021-03", "2021-06" → "maart t/m juni 2021" (the year once when both share it)."""
+    a, b = month(first), month(last)
+    if a.split()[1] == b.split()[1]:
+        a = a.split()[0]
+    return f"{a} t/m {b}"

@@ -93,7 +93,7 @@ class Register:
     # -- building
     def add(
         self,
-        id: str,  # noqa: A002 - the natural name
+        id: str,
         value: T,
         *,
         label: str,
@@ -146,11 +146,11 @@ class Register:
         return value
 
     # -- access
-    def __getitem__(self, id: str) -> KeyFigure:  # noqa: A002
-        return self._figures[id]
+    def __getitem__(self, key: str) -> KeyFigure:
+        return self._figures[key]
 
-    def __contains__(self, id: object) -> bool:  # noqa: A002
-        return id in self._figures
+    def __contains__(self, key: object) -> bool:
+        return key in self._figures
 
     def __iter__(self) -> Iterator[KeyFigure]:
         return iter(self._figures.values())

@@ -45,7 +45,7 @@ class Estimate:
         """A published share (e.g. an earlier wave printed as share + n), Wilson CI on ``n``."""
         lo, hi = wilson_interval(float(value), float(n), confidence)
         se = math.sqrt(value * (1 - value) / n) if n > 0 else _NAN
-        return cls(float(value), lo, hi, int(round(n)), float(n), "share", se, confidence)
+        return cls(float(value), lo, hi, round(n), float(n), "share", se, confidence)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,8 @@ def wilson_interval(p: float, n_eff: float, confidence: float = 0.95) -> tuple[f
     z2n = z * z / n_eff
     centre = (p + z2n / 2) / (1 + z2n)
     half = z / (1 + z2n) * math.sqrt(p * (1 - p) / n_eff + z2n / (4 * n_eff))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # clip float noise: the interval always contains p and stays within [0, 1]
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
 
 
 def kish_neff(weights: np.ndarray) -> float:
@@ -143,10 +144,10 @@ def share(
     """
     values = pd.Series(values)
     w = _weights_for(values, weights)
-    valid = values.notna().to_numpy()
+    valid = values.notna().to_numpy(copy=True)
     excl = list(exclude)
     if excl:
-        valid &= ~values.isin(excl).to_numpy()
+        valid = valid & ~values.isin(excl).to_numpy()
     v, w = values[valid], w[valid]
     _check_weights(w)
     n = int(valid.sum())
@@ -165,7 +166,7 @@ def _mean_parts(values: pd.Series, weights) -> tuple[float, float, int, float]:
     values = pd.Series(values)
     w = _weights_for(values, weights)
     x = pd.to_numeric(values, errors="raise").to_numpy(dtype=float, na_value=np.nan)
-    valid = ~np.isnan(x)
+    valid = ~np.isnan(x)  # a fresh array
     x, w = x[valid], w[valid]
     _check_weights(w)
     n = int(valid.sum())

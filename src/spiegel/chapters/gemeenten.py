@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from spiegel import sdc, stats
+from spiegel import fmt, keyfigures, sdc, stats
 from spiegel.io import read_source
 from spiegel.params import Edition
 from spiegel.stats import Comparison, Estimate
@@ -495,31 +495,35 @@ def _period_months(data: Data, period: str) -> pd.PeriodIndex:
     return pd.period_range(spec["start"], spec["end"], freq="M")
 
 
-def _started(data: Data, period: str) -> pd.DataFrame:
-    """(persoon_id, voorziening) pairs with at least one start in ``period``."""
-    key = ("started", period)
-    if key not in data._cache:
-        months = _period_months(data, period).astype(str)
-        s = data.starts[data.starts["startmaand"].isin(months)]
-        data._cache[key] = s[["persoon_id", "voorziening"]].drop_duplicates()
-    return data._cache[key]
+def _started_flags(data: Data) -> pd.DataFrame:
+    """Per person (rows aligned with ``data.personen``): whether a provision of each type started
+    in each period. Columns are (voorziening, period)."""
+    if "flags" not in data._cache:
+        ids = data.personen["persoon_id"]
+        flags = {}
+        for period in ("voor", "na"):
+            months = _period_months(data, period).astype(str)
+            s = data.starts[data.starts["startmaand"].isin(months)]
+            for v in VOORZIENINGEN:
+                flags[(v, period)] = ids.isin(s.loc[s["voorziening"] == v, "persoon_id"]).to_numpy()
+            flags[("any", period)] = ids.isin(s["persoon_id"]).to_numpy()
+        data._cache["flags"] = pd.DataFrame(flags, index=data.personen.index)
+    return data._cache["flags"]
 
 
 def register_rates(data: Data, by: str | None = None, voorzieningen=None) -> pd.DataFrame:
     """Share of the period's bijstand population with a started provision, per provision,
     period and (optionally) group ``by``. Columns: voorziening, periode, groep, personen,
     met_start, aandeel. Register counts below the disclosure threshold are suppressed."""
+    flags = _started_flags(data)
     rows = []
-    voorzieningen = voorzieningen or list(VOORZIENINGEN)
     for period in ("voor", "na"):
-        pop = data.personen[data.personen[f"in_periode_{period}"]]
-        started = _started(data, period)
+        member = data.personen[f"in_periode_{period}"].to_numpy()
+        pop = data.personen[member]
         groups = pop[by] if by else pd.Series("totaal", index=pop.index)
-        size = groups.value_counts()
-        for v in voorzieningen:
-            ids = started.loc[started["voorziening"] == v, "persoon_id"]
-            hit = pop["persoon_id"].isin(ids)
-            counts = groups[hit].value_counts().reindex(size.index, fill_value=0)
+        size = groups.value_counts(sort=False)
+        for v in voorzieningen or list(VOORZIENINGEN):
+            counts = flags.loc[member, (v, period)].groupby(groups).sum().reindex(size.index, fill_value=0)
             for g in size.index:
                 rows.append({"voorziening": v, "periode": period, "groep": g, "personen": int(size[g]),
                              "met_start": int(counts[g]), "aandeel": counts[g] / size[g]})
@@ -529,14 +533,14 @@ def register_rates(data: Data, by: str | None = None, voorzieningen=None) -> pd.
 
 def tabel_2(data: Data) -> pd.DataFrame:
     """Tabel 2 as numbers: one row per provision and group, a column per period."""
+    rates = {by: register_rates(data, by, list(TABEL_2_VOORZIENINGEN)) for by in (None, "geslacht", "herkomst")}
     rows = []
     for v in TABEL_2_VOORZIENINGEN:
         for label, by, code in TABEL_2_GROUPS:
-            rates = register_rates(data, by, [v])
-            if by:
-                rates = rates[rates["groep"] == code]
+            r = rates[by]
+            r = r[(r["voorziening"] == v) & (r["groep"] == (code or "totaal"))]
             rows.append({"voorziening": VOORZIENINGEN[v], "groep": label,
-                         **{p: float(rates.loc[rates["periode"] == p, "aandeel"].iloc[0]) for p in ("voor", "na")}})
+                         **{p: float(r.loc[r["periode"] == p, "aandeel"].iloc[0]) for p in ("voor", "na")}})
     return pd.DataFrame(rows)
 
 
@@ -555,15 +559,9 @@ def figuur_3(data: Data) -> pd.DataFrame:
 
 
 def any_start_by(data: Data, by: str) -> pd.DataFrame:
-    """Share with any started provision, per group and period, and the change between them."""
-    rows = []
-    for period in ("voor", "na"):
-        pop = data.personen[data.personen[f"in_periode_{period}"]]
-        ids = _started(data, period)["persoon_id"].unique()
-        hit = pop["persoon_id"].isin(ids)
-        for g, sel in pop.groupby(by).groups.items():
-            rows.append({"groep": g, "periode": period, "aandeel": hit.loc[sel].mean(), "personen": len(sel)})
-    frame = pd.DataFrame(rows).pivot(index="groep", columns="periode", values="aandeel")
+    """Share with any started provision, per group and period, and the relative change."""
+    rates = register_rates(data, by, ["any"])
+    frame = rates.pivot(index="groep", columns="periode", values="aandeel")
     frame["verandering"] = frame["na"] / frame["voor"] - 1
     return frame.reset_index()
 
@@ -580,7 +578,7 @@ def recovery_2021(data: Data) -> pd.DataFrame:
         s = data.starts[data.starts["voorziening"] == v]
         a, b = int(s["startmaand"].isin(after).sum()), int(s["startmaand"].isin(before).sum())
         rows.append({"voorziening": v, "label": label, "na": a, "voor": b, "ratio": a / b if b else np.nan})
-    return pd.DataFrame(rows).assign(months=f"{after[0]} t/m {after[-1]}")
+    return pd.DataFrame(rows).assign(months=fmt.month_range(after[0], after[-1]))
 
 
 # --------------------------------------------------------------------------- figure frames
@@ -648,3 +646,81 @@ def figuur_6(data: Data) -> pd.DataFrame:
 def statement_n(frame: pd.DataFrame, items: dict[str, str]) -> int:
     """The number of respondents who answered the statements of a figure (the printed N)."""
     return int(frame[list(items)].notna().any(axis=1).sum())
+
+
+# --------------------------------------------------------------------------- key figures
+
+
+def register_all(data: Data) -> tuple[keyfigures.Register, dict[str, Estimate]]:
+    """Register every figure the chapter's text relies on; returns the register and the
+    estimates by id (for the prose)."""
+    reg = keyfigures.Register("gemeenten", data.edition.edition, threshold=data.threshold)
+    figures: dict[str, Estimate] = {}
+    for kid, est in survey_figures(data).items():
+        item = ITEMS[kid]
+        figures[kid] = reg.add(kid, est, label=item.label, source=SOURCE_KLANTEN, section=item.section)
+    km_labels = {k: v[1] for k, v in KM_MEANS.items()} | {k: v[2] for k, v in KM_SHARES.items()}
+    km_labels["klantmanager_kan_ondersteuning_niet_bieden"] = "Klanten die nodige steun niet krijgen"
+    for kid, est in km_figures(data).items():
+        figures[kid] = reg.add(kid, est, label=km_labels[kid], source=SOURCE_KM)
+    small, large, _, _ = km_spoken_by_caseload(data)
+    figures["klantmanager_klanten_gesproken_caseload_klein"] = reg.add(
+        "klantmanager_klanten_gesproken_caseload_klein", small, label="Gesproken, kleine caseload", source=SOURCE_KM)
+    figures["klantmanager_klanten_gesproken_caseload_groot"] = reg.add(
+        "klantmanager_klanten_gesproken_caseload_groot", large, label="Gesproken, grote caseload", source=SOURCE_KM)
+    t1 = tabel_1(data)
+    reg.add("tabel1_aantal_personen_bijstand", t1["aantal"], label="Personen met bijstand", source="cbs_bijstand")
+    for key, kid in (("vrouwen", "tabel1_vrouwen"), ("mannen", "tabel1_mannen"), ("tot_27", "tabel1_jonger_dan_27"),
+                     ("27_tot_45", "tabel1_27_45_jaar"), ("45_plus", "tabel1_ouder_dan_45"),
+                     ("migratie", "tabel1_migratieachtergrond"), ("geen_migratie", "tabel1_geen_migratieachtergrond")):
+        reg.add(kid, float(t1[key]), label=f"Bijstandspopulatie: {key}", source="cbs_bijstand", unit="share",
+                figure="tabel_1")
+    t2 = tabel_2(data)
+    short = {"Coachingsactiviteiten": "coaching", "Trainingen/cursussen/opleidingen": "trainingen",
+             "Werkervaringsplaatsen": "werkervaringsplaatsen"}
+    periods = data.edition["periods"]
+    for row in t2[t2["groep"] == "Totaal"].itertuples():
+        for period, suffix in (("voor", "2019_2020"), ("na", "2020_2021")):
+            reg.add(f"tabel2_{short[row.voorziening]}_totaal_{suffix}", float(getattr(row, period)),
+                    label=f"{row.voorziening}, {periods[period]['label']}", source="cbs_srg_personen",
+                    unit="share", figure="tabel_2")
+    counts = {
+        "n_enquete_bijstandsgerechtigden": (len(data.klanten), "Respondenten klantenquête (incl. DGR)"),
+        "n_enquete_brede_doelgroep": (len(data.brede), "Respondenten brede doelgroep"),
+        "n_enquete_dgr": (len(data.dgr), "Respondenten doelgroepregister"),
+        "n_klantmanagers_vragenlijst": (len(data.km), "Klantmanagers"),
+        "figuur4_n": (statement_n(data.brede, BEJEGENING), "N Figuur 4"),
+        "figuur7_n": (statement_n(data.brede, MEERWAARDE), "N Figuur 7"),
+        "open_vraag_reacties": (int(data.brede["open_vraag_thema"].notna().sum()), "Reacties op de open vraag"),
+    }
+    for kid, (value, label) in counts.items():
+        reg.add(kid, int(value), label=label, source=SOURCE_KM if kid.startswith("n_klantm") else SOURCE_KLANTEN)
+    return reg, figures
+
+
+# --------------------------------------------------------------------------- tables as shown
+
+
+def tabel_1_display(data: Data) -> pd.DataFrame:
+    """Tabel 1 as printed: one row, counts in thousands and shares in whole percents."""
+    t = tabel_1(data)
+    columns = {
+        "Aantal personen met bijstand": fmt.thousands(t["aantal"]),
+        "Vrouwen": fmt.pct(t["vrouwen"]), "Mannen": fmt.pct(t["mannen"]),
+        "< 27 jaar": fmt.pct(t["tot_27"]), "27 – 45 jaar": fmt.pct(t["27_tot_45"]), "> 45 jaar": fmt.pct(t["45_plus"]),
+        "Migratie-achtergrond": fmt.pct(t["migratie"]), "Geen migratie-achtergrond": fmt.pct(t["geen_migratie"]),
+    }
+    return pd.DataFrame([columns])
+
+
+def tabel_2_display(data: Data) -> pd.DataFrame:
+    """Tabel 2 as printed: per provision a total row and rows per sex and origin."""
+    t = tabel_2(data)
+    periods = data.edition["periods"]
+    shown = pd.DataFrame({
+        "Voorziening": np.where(t["groep"] == "Totaal", t["voorziening"], ""),
+        "Groep": t["groep"],
+        periods["voor"]["label"]: t["voor"].map(fmt.pct),
+        periods["na"]["label"]: t["na"].map(fmt.pct),
+    })
+    return shown

@@ -190,18 +190,89 @@ local function typst_rows(rows, aligns, header)
 end
 
 -- A Typst table (never a figure: only labelled floats are numbered).
+--
+-- Column widths. A table whose cells fit on one line keeps Typst's `auto` columns (compact, as
+-- wide as its content). A wider table gets explicit widths that fill the text width: each column
+-- first gets its minimum (longest value / word; header words longer than 9 characters may be
+-- hyphenated), the rest of the line is shared in proportion to what each column would like to
+-- have. If even the minimums do not fit, the table font shrinks (down to 6.5pt).
+-- Estimates in em of the table font (8pt DejaVu Sans): 0.64 em per body character (digits are
+-- 0.636 em), 0.7 em per bold header character, 1 em of cell padding.
+local TEXT_EM = 56   -- 160 mm text width / 8 pt, minus a little slack
+local BASE_PT = 8
+
+local function ulen(s)
+  return utf8.len(s) or #s
+end
+
+local function longest_word(s)
+  local best = 0
+  for w in s:gmatch("[^%s]+") do best = math.max(best, ulen(w)) end
+  return best
+end
+
+local function column_widths(tbl, ncols)
+  local bn, bw, hn, hw = {}, {}, {}, {}
+  for j = 1, ncols do bn[j], bw[j], hn[j], hw[j] = 0, 0, 0, 0 end
+  local function measure(rows, header)
+    each_cell(rows, function(cell, col)
+      if cell.col_span ~= 1 then return end
+      local text = stringify(cell.contents)
+      if header then
+        hn[col] = math.max(hn[col], ulen(text))
+        hw[col] = math.max(hw[col], longest_word(text))
+      else
+        bn[col] = math.max(bn[col], ulen(text))
+        bw[col] = math.max(bw[col], longest_word(text))
+      end
+    end)
+  end
+  measure(tbl.head.rows, true)
+  for _, body in ipairs(tbl.bodies) do
+    measure(body.head, true)
+    measure(body.body, false)
+  end
+  measure(tbl.foot.rows, false)
+
+  local desired, minimum = {}, {}
+  local sum_desired, sum_min = 0, 0
+  for j = 1, ncols do
+    desired[j] = math.max(bn[j] * 0.64, hn[j] * 0.7) + 1
+    minimum[j] = math.min(desired[j], math.max(bw[j] * 0.64, math.min(hw[j], 9) * 0.7) + 1)
+    sum_desired = sum_desired + desired[j]
+    sum_min = sum_min + minimum[j]
+  end
+  local cols = {}
+  if sum_desired <= TEXT_EM then
+    for j = 1, ncols do cols[j] = "auto" end
+    return cols, nil
+  end
+  local size = BASE_PT
+  if sum_min > TEXT_EM then
+    size = math.max(6.5, BASE_PT * TEXT_EM / sum_min)
+  end
+  local capacity = TEXT_EM * BASE_PT / size
+  local extra = math.max(0, capacity - sum_min)
+  local want = sum_desired - sum_min
+  for j = 1, ncols do
+    local w = minimum[j]
+    if want > 0 then w = w + extra * (desired[j] - minimum[j]) / want end
+    cols[j] = string.format("%.2fem", w)
+  end
+  return cols, (size < BASE_PT) and string.format("%.1fpt", size) or nil
+end
+
 local function typst_table(tbl)
   local ncols = #tbl.colspecs
-  local cols, aligns = {}, {}
+  local aligns = {}
   for j = 1, ncols do
-    cols[j] = "auto"
     aligns[j] = TYPST_ALIGN[tbl.colspecs[j][1]] or "left"
   end
-  local lines = {
-    "#sp-table(",
-    "  columns: (" .. table.concat(cols, ", ") .. ",),",
-    "  align: (" .. table.concat(aligns, ", ") .. ",),",
-  }
+  local cols, size = column_widths(tbl, ncols)
+  local lines = { "#sp-table(" }
+  if size then table.insert(lines, "  size: " .. size .. ",") end
+  table.insert(lines, "  columns: (" .. table.concat(cols, ", ") .. ",),")
+  table.insert(lines, "  align: (" .. table.concat(aligns, ", ") .. ",),")
   local head = typst_rows(tbl.head.rows, aligns, true)
   if #head > 0 then
     table.insert(lines, "  table.header(")
@@ -322,10 +393,19 @@ local function float_div(div)
   if is_typst then
     local cap = typst_of({ pandoc.Plain(cap_inlines) })
     local tkind = kind == "tbl" and "table" or "image"
+    -- short tables and figures move to the next page whole; long tables may break (header repeats)
+    local lines = 0
+    for _, b in ipairs(body) do
+      if b.t == "RawBlock" and b.format == "typst" and b.text:match("^#sp%-table%(") then
+        lines = lines + select(2, b.text:gsub("\n", ""))
+      end
+    end
+    local breakable = lines > 30 and "true" or "false"
     out:insert(pandoc.RawBlock("typst",
-      "#figure(kind: " .. tkind .. ", caption: [" .. cap .. "], sp-float-body["))
+      "#[#show figure: set block(breakable: " .. breakable .. ")\n"
+      .. "#figure(kind: " .. tkind .. ", caption: [" .. cap .. "], sp-float-body["))
     out:extend(body)
-    out:insert(pandoc.RawBlock("typst", "]) <" .. label .. ">"))
+    out:insert(pandoc.RawBlock("typst", "]) <" .. label .. ">\n]"))
   else
     local cap = html_of({ pandoc.Plain(cap_inlines) })
     out:insert(pandoc.RawBlock("html",

@@ -125,7 +125,7 @@ def _sample(seed: int, name: str, n: int, cfg: dict) -> pd.DataFrame:
     vr = t["vrijgesteld"]
     vr_dont_know = rng.random(n) < vr["weet_niet"]
     rest = 1 - vr["weet_niet"]
-    out["vrijgesteld"] = cut(1.2 * afstand + 1.5 * never + 0.4 * groot + noise(rng, n), w, ("ja", "nee"),
+    out["vrijgesteld"] = cut(1.2 * afstand + 1.5 * never + 0.6 * groot + noise(rng, n), w, ("ja", "nee"),
                              (vr["ja"] / rest, vr["nee"] / rest), ~vr_dont_know)
     out["vrijgesteld"][vr_dont_know] = "weet_niet"
     exempt = out["vrijgesteld"] == "ja"
@@ -135,7 +135,7 @@ def _sample(seed: int, name: str, n: int, cfg: dict) -> pd.DataFrame:
 
     # Satisfaction with the gemeente: the common factor behind judgements of the service.
     tevreden = noise(rng, n) + 0.25 * man + 0.2 * sk - 0.2 * groot + 0.15 * klein
-    out["afspraken"] = binary(-1.0 * exempt + 0.6 * young + 0.4 * sk + 0.3 * tevreden + noise(rng, n, 0.8),
+    out["afspraken"] = binary(-1.0 * exempt + 0.15 * young + 0.3 * sk + 0.3 * tevreden + noise(rng, n, 0.8),
                               w, t["afspraken"])
     agreed = out["afspraken"] == "ja"
     tevreden = tevreden + 0.35 * agreed
@@ -151,7 +151,7 @@ def _sample(seed: int, name: str, n: int, cfg: dict) -> pd.DataFrame:
                                  (1 - t["afspraken_plan"]) * 0.3), agreed)
 
     rb = t["rekening_behoefte"]
-    out["rekening_behoefte"] = cut(tevreden + 0.2 * man + noise(rng, n, 0.7), w,
+    out["rekening_behoefte"] = cut(tevreden + 0.2 * man + noise(rng, n, 1.2), w,
                                    ("voldoende", "weet_niet", "onvoldoende"),
                                    (rb["voldoende"], rb["weet_niet"], rb["onvoldoende"]), any_need)
     considered = out["rekening_behoefte"] == "voldoende"
@@ -162,7 +162,7 @@ def _sample(seed: int, name: str, n: int, cfg: dict) -> pd.DataFrame:
                                          t["te_weinig_gesprekken"])
     out["contact_afgenomen_corona"] = binary(0.4 * talked + noise(rng, n), w, t["contact_afgenomen_corona"])
     kn = t["kennis_medewerkers"]
-    out["kennis_medewerkers"] = likert(0.8 * tevreden + 0.35 * groot + noise(rng, n, 0.7), w, rng,
+    out["kennis_medewerkers"] = likert(0.8 * tevreden + 0.6 * groot + noise(rng, n, 0.7), w, rng,
                                        kn["positive"], kn["negative"])
     out["info_werk_duidelijk"] = likert(0.6 * tevreden + noise(rng, n), w, rng, t["info_werk_duidelijk"])
     out["info_uitkering_duidelijk"] = likert(0.5 * tevreden + noise(rng, n), w, rng, t["info_uitkering_duidelijk"])
@@ -203,7 +203,7 @@ def _sample(seed: int, name: str, n: int, cfg: dict) -> pd.DataFrame:
     out["weet_niet_bij_wie"] = binary(-0.4 * tevreden + noise(rng, n), w, t["weet_niet_bij_wie"])
     out["gemeente_te_streng"] = likert(-0.7 * tevreden + noise(rng, n), w, rng, t["gemeente_te_streng"])
     out["pakkans"] = likert(noise(rng, n), w, rng, t["pakkans"])
-    out["boete_oneens"] = binary(-0.6 * sk - 0.3 * tevreden + noise(rng, n), w, t["boete_oneens"])
+    out["boete_oneens"] = binary(-0.35 * sk - 0.3 * tevreden + noise(rng, n), w, t["boete_oneens"])
 
     out["hulp_andere_organisaties"] = binary(0.6 * afstand + noise(rng, n), w, t["hulp_andere_organisaties"])
     other_help = out["hulp_andere_organisaties"] == "ja"
@@ -213,10 +213,10 @@ def _sample(seed: int, name: str, n: int, cfg: dict) -> pd.DataFrame:
 
     # Added value: higher when needs are considered, with agreements and a recent conversation,
     # for men, with a startkwalificatie, and outside the large gemeenten.
-    value = (0.6 * tevreden + 0.7 * considered + 0.6 * agreed + 0.4 * talked + 0.2 * man + 0.25 * sk
+    value = (0.45 * tevreden + 0.35 * considered + 0.35 * agreed + 0.25 * talked + 0.2 * man + 0.25 * sk
              - 0.3 * groot)
     for item in ("mw_kans_werk", "mw_zinvol", "mw_gemotiveerd"):
-        out[item] = likert(value + noise(rng, n, 0.8), w, rng, t[item], mask=contact)
+        out[item] = likert(value + noise(rng, n, 1.0), w, rng, t[item], mask=contact)
 
     out["opleiding_gevolgd"] = binary(0.5 * young + 0.3 * agreed + noise(rng, n), w, t["opleiding_gevolgd"])
     course = out["opleiding_gevolgd"] == "ja"
@@ -330,7 +330,7 @@ def klantmanagers_pw(seed: int, edition: int) -> pd.DataFrame:
     ones = np.ones(n)
     load = np.log(caseload)
     for item, share in cfg["belemmering_any"].items():
-        latent = (1.5 * (load - load.mean()) if item == "bel_caseload" else 0) + noise(rng, n)
+        latent = (1.0 * (load - load.mean()) if item == "bel_caseload" else 0) + noise(rng, n)
         frame[item] = cut(latent, ones, ("sterk", "enigszins", "niet"), (share * 0.45, share * 0.55, 1 - share))
     for item, dist in cfg["verplichtingen"].items():
         frame[item] = cut(noise(rng, n), ones, ("vaak", "soms", "nooit"), (dist["vaak"], dist["soms"], dist["nooit"]))

@@ -1,0 +1,120 @@
+"""Charts: only aggregated data in the spec, the report's font, Dutch numbers, SVG output."""
+
+from __future__ import annotations
+
+import re
+
+import altair as alt
+import pandas as pd
+import pytest
+import vl_convert as vlc
+
+from spiegel import charts
+from spiegel.sdc import DisclosureError
+
+ANSWERS = ["Helemaal eens", "Eens", "Neutraal", "Oneens", "Helemaal oneens", "Weet niet"]
+
+
+@pytest.fixture(autouse=True)
+def _theme():
+    charts.enable()
+    yield
+    alt.theme.enable("default")
+    alt.renderers.enable("default")
+
+
+def _likert_frame() -> pd.DataFrame:
+    shares = {"Ik word respectvol behandeld": [0.30, 0.35, 0.15, 0.08, 0.05, 0.07],
+              "Ik word te veel onder druk gezet": [0.05, 0.15, 0.2, 0.3, 0.25, 0.05]}
+    return pd.DataFrame([{"stelling": s, "antwoord": a, "aandeel": v, "n": 650}
+                         for s, vals in shares.items() for a, v in zip(ANSWERS, vals, strict=True)])
+
+
+def _grouped_frame() -> pd.DataFrame:
+    return pd.DataFrame({"soort": ["Zoeken naar werk", "Persoonlijk", "Scholing"] * 2,
+                         "meting": ["2019"] * 3 + ["2021"] * 3,
+                         "aandeel": [0.31, 0.22, 0.25, 0.38, 0.30, None]})
+
+
+def _data_rows(spec: dict) -> list[list[dict]]:
+    return list(spec.get("datasets", {}).values())
+
+
+def _svg_texts(chart: alt.TopLevelMixin) -> list[str]:
+    return re.findall(r">([^<>]+)</text>", charts.to_svg(chart))
+
+
+def test_likert_spec_holds_only_the_aggregate():
+    frame = _likert_frame()
+    spec = charts.likert_bars(frame, order=ANSWERS, title="Bejegening").to_dict()
+    (rows,) = _data_rows(spec)
+    assert len(rows) == len(frame)
+    assert {k for k in rows[0] if not k.startswith("_")} == {"stelling", "antwoord", "aandeel"}
+    assert spec["config"]["font"] == "DejaVu Sans"
+    assert spec["config"]["locale"]["number"]["decimal"] == ","
+    assert spec["config"]["view"]["stroke"] is None
+
+
+def test_likert_svg_uses_dejavu_and_dutch_percentages():
+    svg = charts.to_svg(charts.likert_bars(_likert_frame(), order=ANSWERS))
+    fonts = set(re.findall(r'font-family="([^"]*)"', svg))
+    assert fonts == {"DejaVu Sans"}
+    texts = re.findall(r">([^<>]+)</text>", svg)
+    assert "35%" in texts and "100%" in texts and "Weet niet" in texts
+    assert "5%" not in texts  # segments below 6% carry no label
+
+
+def test_likert_rejects_unknown_answers_and_colors_by_position():
+    with pytest.raises(ValueError, match="not in order"):
+        charts.likert_bars(_likert_frame(), order=ANSWERS[:-1])
+    colors = charts.likert_colors(ANSWERS)
+    assert colors[0] == charts.DONKERBLAUW and colors[4] == charts.ORANJE
+    assert colors[3] == charts.LICHTORANJE
+    assert colors[2] == charts.LICHTGRIJS and colors[5] == charts.GRIJS
+    assert charts.likert_colors(["Ja", "Nee", "Weet niet"]) == [
+        charts.DONKERBLAUW, charts.ORANJE, charts.GRIJS]
+
+
+def test_grouped_bars_labels_match_fmt_and_mark_suppressed():
+    chart = charts.grouped_bars(_grouped_frame(), "soort", "aandeel", "meting")
+    (rows,) = _data_rows(chart.to_dict())
+    assert len(rows) == 6
+    texts = _svg_texts(chart)
+    assert {"31%", "38%", "30%", "–", "2019", "2021"} <= set(texts)
+
+
+def test_bars_counts_in_dutch_notation():
+    frame = pd.DataFrame({"voorziening": ["Coaching", "Training"], "aantal": [70500, 41000]})
+    texts = _svg_texts(charts.bars(frame, "voorziening", "aantal", percent=False,
+                                   highlight=["Training"]))
+    assert "70.500" in texts and "41.000" in texts
+
+
+@pytest.mark.parametrize("make", [
+    lambda f: charts.likert_bars(f.rename(columns={"n": "resp_id"})),
+    lambda f: charts.grouped_bars(f.assign(gewicht=1.0), "stelling", "aandeel", "antwoord"),
+    lambda f: charts.bars(f.assign(km_id="KM0001"), "stelling", "aandeel"),
+])
+def test_charts_reject_microdata(make):
+    with pytest.raises(DisclosureError):
+        make(_likert_frame())
+
+
+def test_charts_reject_too_many_rows():
+    frame = pd.DataFrame({"cat": [f"c{i}" for i in range(501)], "aandeel": 0.5})
+    with pytest.raises(DisclosureError):
+        charts.bars(frame, "cat", "aandeel")
+
+
+def test_enable_sets_theme_and_svg_renderer():
+    assert alt.theme.active == "spiegel"
+    assert alt.renderers.active == "svg"
+    chart = charts.bars(pd.DataFrame({"c": ["a"], "v": [0.5]}), "c", "v")
+    bundle = chart._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "image/svg+xml" in data
+
+
+def test_vl_convert_from_spec_directly():
+    spec = charts.likert_bars(_likert_frame(), order=ANSWERS).to_dict()
+    assert vlc.vegalite_to_svg(spec).startswith("<svg")
