@@ -169,3 +169,10 @@ def test_diff_sentence():
                "verschil is niet significant.")
     assert (fmt.diff_sentence("mannen", "vrouwen", _cmp(0.25, 0.25, False), "zoeken")
             == "Mannen zoeken even vaak als vrouwen (25% tegen 25%).")
+
+
+def test_month_and_month_range():
+    assert fmt.month("2021-03") == "maart 2021"
+    assert fmt.month("2019-12") == "december 2019"
+    assert fmt.month_range("2021-03", "2021-06") == "maart t/m juni 2021"
+    assert fmt.month_range("2019-03", "2020-02") == "maart 2019 t/m februari 2020"

@@ -307,6 +307,36 @@ def test_rerender_is_byte_identical(book, tmp_path):
     assert _digest(again) == _digest(book["out"])
 
 
+def test_markdown_extra_page(book, tmp_path):
+    extra = tmp_path / "toelichting.md"
+    extra.write_text("# Toelichting\n\nOver de **methode**.\n", encoding="utf-8")
+    out = render_book(book["edition"], book["executed"], tmp_path / "_book", extra_pages={"Methode": extra})
+    page = (out / "toelichting.html").read_text(encoding="utf-8")
+    assert "<strong>methode</strong>" in page and 'class="sp-sidebar"' in page
+    assert 'href="toelichting.html"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers
+
+
+def test_cell_options():
+    from spiegel.render.notebook import cell_options
+
+    opts, body = cell_options('#| label: tbl-x\n#| tbl-cap: "Tabel: met dubbele punt"\n#| include: false\nx = 1')
+    assert opts == {"label": "tbl-x", "tbl-cap": "Tabel: met dubbele punt", "include": False}
+    assert body == "x = 1"
+    assert cell_options("x = 1  #| not an option") == ({}, "x = 1  #| not an option")
+
+
+def test_chart_fonts():
+    from spiegel.render.notebook import chart_fonts
+
+    assert 'font-family="\'DejaVu Sans\', sans-serif"' in chart_fonts('<text font-family="sans-serif">a</text>')
+    kept = '<text font-family="DejaVu Sans, sans-serif">a</text>'
+    assert chart_fonts(kept) == kept
+
+
 # ------------------------------------------------------------------------------------------------
 # failures
 

@@ -12,6 +12,7 @@ import json
 import math
 import textwrap
 from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import altair as alt
 import pandas as pd
@@ -41,8 +42,8 @@ CATEGORY = [DONKERBLAUW, HEMELBLAUW, LICHTBLAUW, GRIJS, ORANJE, "#FFB612", "#421
 NON_SUBSTANTIVE = frozenset({"weet niet", "weet_niet", "geen mening", "n.v.t.", "nvt",
                              "geen antwoord", "wil niet zeggen"})
 
-_NUMBER_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€\u00a0", ""]}
-_TIME_LOCALE = {
+_NUMBER_LOCALE: Any = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€\u00a0", ""]}
+_TIME_LOCALE: Any = {
     "dateTime": "%a %e %B %Y %X", "date": "%d-%m-%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
     "days": ["zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"],
     "shortDays": ["zo", "ma", "di", "wo", "do", "vr", "za"],
@@ -56,7 +57,7 @@ _TIME_LOCALE = {
 @alt.theme.register(THEME, enable=False)
 def theme() -> alt.theme.ThemeConfig:
     """The report's chart style."""
-    axis = {
+    axis: Any = {
         "labelFont": FONT, "titleFont": FONT, "labelFontSize": 11, "titleFontSize": 11,
         "labelColor": TEKST, "titleColor": TEKST, "titleFontWeight": "normal",
         "domainColor": "#8C8C8C", "tickColor": "#8C8C8C", "gridColor": "#E3E3E3",
@@ -144,7 +145,7 @@ def _wrapped_axis_labels(values: Sequence[object], width: int) -> str:
     return f"{json.dumps(mapping, ensure_ascii=False)}[datum.label] || datum.label"
 
 
-def _order(values: pd.Series, given: Sequence[object] | None) -> list[object]:
+def _order(values: pd.Series, given: Sequence[object] | None) -> list[Any]:
     if given is not None:
         return list(given)
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -193,7 +194,7 @@ def _pct_axis(title: str | None, upper: float = 1.0) -> alt.Axis:
     return alt.Axis(format=".0%", title=title, values=ticks, grid=True)
 
 
-def _category_axis(field: str, values: Sequence[object], wrap: int) -> alt.Y:
+def _category_axis(field: str, values: Sequence[Any], wrap: int) -> alt.Y:
     return alt.Y(f"{field}:N", sort=list(values), title=None,
                  axis=alt.Axis(labelExpr=_wrapped_axis_labels(values, wrap),
                                labelLimit=int(wrap * 7.5), labelLineHeight=13))
@@ -209,7 +210,7 @@ def _value_layer(base: alt.Chart, scale: alt.Scale) -> alt.Chart:
             .encode(x=alt.X("_pos:Q", scale=scale), text="_label:N"))
 
 
-def _with_labels(data: pd.DataFrame, value: str, label: Callable[[object], str]) -> pd.DataFrame:
+def _with_labels(data: pd.DataFrame, value: str, label: Callable[[Any], str]) -> pd.DataFrame:
     out = data.copy()
     out["_label"] = [label(v) for v in out[value]]
     out["_pos"] = out[value].fillna(0.0)
@@ -226,7 +227,7 @@ def _upper(values: pd.Series, percent: bool) -> float:
     if room > 1.0:
         return room
     step = 0.1 if room <= 0.6 else 0.2
-    return max(step, math.ceil(round(room / step, 6)) * step)
+    return round(max(step, math.ceil(round(room / step, 6)) * step), 6)
 
 
 # ----------------------------------------------------------------------------- charts
@@ -250,8 +251,10 @@ def likert_bars(
 
     ``order``: answers from most positive to most negative, then non-substantive answers such
     as "weet niet" (default: order of appearance). The shares of a bar are normalised to 100%
-    (missing shares count as 0). Segments of at least ``min_label`` get their percentage,
-    formatted by :func:`spiegel.fmt.pct`. Long statements wrap at ``wrap`` characters.
+    (missing shares count as 0; a statement without any share shows an empty bar, so leave
+    suppressed statements out and say so in the note). Segments of at least ``min_label`` get
+    their percentage, formatted by :func:`spiegel.fmt.pct` (as in the text). Long statements
+    wrap at ``wrap`` characters.
     """
     data = _frame(frame, [statement, answer, share])
     answers = _order(data[answer], order)
@@ -298,11 +301,11 @@ def likert_bars(
 
 
 def _value_scale(data: pd.DataFrame, value: str, percent: bool, value_format: str | None,
-                 value_title: str | None) -> tuple[alt.Axis, alt.Scale, Callable[[object], str]]:
+                 value_title: str | None) -> tuple[alt.Axis, alt.Scale, Callable[[Any], str]]:
     upper = _upper(data[value], percent)
     if percent:
         axis = _pct_axis(value_title, upper)
-        label: Callable[[object], str] = fmt.pct
+        label: Callable[[Any], str] = fmt.pct
     else:
         axis = alt.Axis(format=value_format or ",.0f", title=value_title)
         label = fmt.number
@@ -319,7 +322,7 @@ def grouped_bars(
     percent: bool = True,
     value_format: str | None = None,
     value_title: str | None = None,
-    label_format: Callable[[object], str] | None = None,
+    label_format: Callable[[Any], str] | None = None,
     category_order: Sequence[object] | None = None,
     group_order: Sequence[object] | None = None,
     colors: Sequence[str] | None = None,
@@ -353,8 +356,8 @@ def grouped_bars(
         layers.append(_value_layer(base, scale))
     # per category ~14 px per group bar inside the band (70% of the step), room for the label
     step = max(-(-14 * len(groups) * 10 // 7), 13 * _lines(cats, wrap) + 12)
-    return alt.layer(*layers, **_title(title)).properties(
-        width=width, height=alt.Step(step, **{"for": "position"}))
+    return cast(alt.LayerChart, alt.layer(*layers, **_title(title)).properties(
+        width=width, height=alt.Step(step, **{"for": "position"})))
 
 
 def bars(
@@ -366,7 +369,7 @@ def bars(
     percent: bool = True,
     value_format: str | None = None,
     value_title: str | None = None,
-    label_format: Callable[[object], str] | None = None,
+    label_format: Callable[[Any], str] | None = None,
     category_order: Sequence[object] | None = None,
     sort_values: bool = False,
     color: str = DONKERBLAUW,
@@ -386,6 +389,7 @@ def bars(
     axis, scale, label = _value_scale(data, value, percent, value_format, value_title)
     data = _with_labels(data, value, label_format or label)
     base = alt.Chart(data).encode(y=_category_axis(category, cats, wrap))
+    fill: Any
     if highlight:
         hl = json.dumps([str(h) for h in highlight], ensure_ascii=False)
         fill = alt.when(f"indexof({hl}, '' + datum[{json.dumps(category)}]) >= 0").then(
@@ -397,4 +401,5 @@ def bars(
     if labels:
         layers.append(_value_layer(base, scale))
     step = max(22, 13 * _lines(cats, wrap) + 8)
-    return alt.layer(*layers, **_title(title)).properties(width=width, height=alt.Step(step))
+    return cast(alt.LayerChart, alt.layer(*layers, **_title(title)).properties(
+        width=width, height=alt.Step(step)))

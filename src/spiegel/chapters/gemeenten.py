@@ -707,7 +707,7 @@ def tabel_1_display(data: Data) -> pd.DataFrame:
     columns = {
         "Aantal personen met bijstand": fmt.thousands(t["aantal"]),
         "Vrouwen": fmt.pct(t["vrouwen"]), "Mannen": fmt.pct(t["mannen"]),
-        "< 27 jaar": fmt.pct(t["tot_27"]), "27 – 45 jaar": fmt.pct(t["27_tot_45"]), "> 45 jaar": fmt.pct(t["45_plus"]),
+        "< 27 jaar": fmt.pct(t["tot_27"]), "27 – 45 jaar": fmt.pct(t["27_tot_45"]), ">45 jaar": fmt.pct(t["45_plus"]),
         "Migratie-achtergrond": fmt.pct(t["migratie"]), "Geen migratie-achtergrond": fmt.pct(t["geen_migratie"]),
     }
     return pd.DataFrame([columns])

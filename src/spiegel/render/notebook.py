@@ -33,7 +33,6 @@ import yaml
 
 from spiegel.render.errors import RenderError
 
-#: Width of the Typst text area in pt (A4, 25 mm side margins); charts are never drawn wider.
 FLOAT_KINDS = {"tbl": "tbl", "fig": "fig"}
 SKIP_TAGS = {"parameters", "injected-parameters"}
 VEGA_MIME = re.compile(r"^application/vnd\.vega(lite)?\.v\d+(\.\d+)*\+json$")

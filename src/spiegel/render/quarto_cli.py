@@ -12,6 +12,7 @@ only.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import tempfile
@@ -25,8 +26,7 @@ from spiegel.render.errors import RenderError
 
 
 def _index_qmd(edition: Any, extras: list[tuple[str, str]]) -> str:
-    lines = ["---", f"title: {yaml.safe_dump(edition.title, allow_unicode=True).strip().removesuffix('...').strip()}",
-             "---", ""]
+    lines = ["---", f"title: {json.dumps(edition.title, ensure_ascii=False)}", "---", ""]
     publisher = edition.raw.get("publisher")
     if publisher:
         lines.append(f"**{publisher}** · {dutch_date(_pub_date(edition))}\n")
@@ -87,7 +87,7 @@ def render_quarto(edition: Any, executed: dict[str, Path], out_dir: Path,
         result = stage / "_book"
         if not result.is_dir():
             raise RenderError("quarto render produced no _book folder")
-        for (title, name), path in zip(extras, (extra_pages or {}).values()):
+        for (_, name), path in zip(extras, (extra_pages or {}).values()):
             shutil.copyfile(path, result / name)
 
         tmp = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=out_dir.parent))

@@ -215,8 +215,9 @@ def _sample(seed: int, name: str, n: int, cfg: dict) -> pd.DataFrame:
     # for men, with a startkwalificatie, and outside the large gemeenten.
     value = (0.45 * tevreden + 0.35 * considered + 0.35 * agreed + 0.25 * talked + 0.2 * man + 0.25 * sk
              - 0.3 * groot)
+    judgement = value + noise(rng, n, 0.7)  # shared by the three statements on added value
     for item in ("mw_kans_werk", "mw_zinvol", "mw_gemotiveerd"):
-        out[item] = likert(value + noise(rng, n, 1.0), w, rng, t[item], mask=contact)
+        out[item] = likert(judgement + noise(rng, n, 0.7), w, rng, t[item], mask=contact)
 
     out["opleiding_gevolgd"] = binary(0.5 * young + 0.3 * agreed + noise(rng, n), w, t["opleiding_gevolgd"])
     course = out["opleiding_gevolgd"] == "ja"
