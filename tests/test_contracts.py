@@ -43,7 +43,7 @@ BEHOEFTE = ["behoefte_zoeken_werk", "behoefte_persoonlijk", "behoefte_scholing",
 # column -> (codes, asked of: (filter column, values) or None for all); in dictionary order
 KLANTEN = {
     "steekproef": (["brede_doelgroep", "dgr"], None), "geslacht": (["man", "vrouw"], None),
-    "leeftijd": (["tot_27", "27_45", "45_plus"], None),
+    "leeftijd": (["tot_27", "27_tot_45", "45_plus"], None),
     "migratieachtergrond": (["geen", "westers", "niet_westers"], None), "startkwalificatie": (JN, None),
     "gemeentegrootte": (GEMGROOTTE, None), "arbeidsvermogen": (["nu", "toekomst", "nooit", "weet_niet"], None),
     "wil_werken": (JN, ("arbeidsvermogen", ["nu"])), "zoekgedrag": (["actief", "eerder", "nooit"], None),
@@ -128,7 +128,7 @@ def klantmanagers_pw(n: int, rng) -> pd.DataFrame:
 
 def cbs_bijstand(n: int, rng) -> pd.DataFrame:
     rows = [("totaal", "totaal", 415_000), ("geslacht", "vrouw", 215_000), ("geslacht", "man", 200_000),
-            ("leeftijd", "tot_27", 40_000), ("leeftijd", "27_45", 150_000), ("leeftijd", "45_plus", 225_000),
+            ("leeftijd", "tot_27", 40_000), ("leeftijd", "27_tot_45", 150_000), ("leeftijd", "45_plus", 225_000),
             ("migratieachtergrond", "ja", 260_000), ("migratieachtergrond", "nee", 155_000)]
     return pd.DataFrame({"peilmaand": "2021-08", "kenmerk": [r[0] for r in rows], "categorie": [r[1] for r in rows],
                          "aantal": [r[2] for r in rows]})
@@ -137,7 +137,7 @@ def cbs_bijstand(n: int, rng) -> pd.DataFrame:
 def cbs_srg_personen(n: int, rng) -> pd.DataFrame:
     return pd.DataFrame({
         "persoon_id": np.arange(1, n + 1), "geslacht": rng.choice(["man", "vrouw"], n),
-        "leeftijd": rng.choice(["tot_27", "27_45", "45_55", "55_plus"], n),
+        "leeftijd": rng.choice(["tot_27", "27_tot_45", "45_tot_55", "55_plus"], n),
         "herkomst": rng.choice(["nederlands", "westers", "niet_westers"], n),
         "gemeentegrootte": rng.choice(GEMGROOTTE, n),
         "in_periode_voor": rng.random(n) < 0.8, "in_periode_na": rng.random(n) < 0.8})

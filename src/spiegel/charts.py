@@ -42,7 +42,8 @@ CATEGORY = [DONKERBLAUW, HEMELBLAUW, LICHTBLAUW, GRIJS, ORANJE, "#FFB612", "#421
 NON_SUBSTANTIVE = frozenset({"weet niet", "weet_niet", "geen mening", "n.v.t.", "nvt",
                              "geen antwoord", "wil niet zeggen"})
 
-_NUMBER_LOCALE: Any = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€\u00a0", ""]}
+_NUMBER_LOCALE: Any = {"decimal": ",", "thousands": ".", "grouping": [3],
+                       "currency": ["€\u00a0", ""]}
 _TIME_LOCALE: Any = {
     "dateTime": "%a %e %B %Y %X", "date": "%d-%m-%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
     "days": ["zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"],

@@ -191,40 +191,43 @@ end
 
 -- A Typst table (never a figure: only labelled floats are numbered).
 --
--- Column widths. A table whose cells fit on one line keeps Typst's `auto` columns (compact, as
--- wide as its content). A wider table gets explicit widths that fill the text width: each column
--- first gets its minimum (longest value / word; header words longer than 9 characters may be
--- hyphenated), the rest of the line is shared in proportion to what each column would like to
--- have. If even the minimums do not fit, the table font shrinks (down to 6.5pt).
--- Estimates in em of the table font (8pt DejaVu Sans): 0.64 em per body character (digits are
--- 0.636 em), 0.7 em per bold header character, 1 em of cell padding.
-local TEXT_EM = 56   -- 160 mm text width / 8 pt, minus a little slack
-local BASE_PT = 8
+-- Column widths are decided in Typst (sp-table in template.typ), which can measure text exactly.
+-- For each column the filter passes four strings: the longest body cell, the longest body word,
+-- the longest header cell and the longest header word. A table that fits keeps `auto` columns;
+-- a wider one gets widths between each column's minimum and its natural width that fill the line.
 
 local function ulen(s)
   return utf8.len(s) or #s
 end
 
+-- The widest piece a line cannot be broken in: split at spaces and after hyphens, dashes,
+-- slashes and soft hyphens (where Typst may break without hyphenating).
 local function longest_word(s)
-  local best = 0
-  for w in s:gmatch("[^%s]+") do best = math.max(best, ulen(w)) end
+  local best = ""
+  s = s:gsub("\u{00AD}", "-\n"):gsub("([%-/])", "%1\n"):gsub("([\u{2013}\u{2014}])", "%1\n")
+  for w in s:gmatch("[^%s]+") do
+    if ulen(w) > ulen(best) then best = w end
+  end
   return best
 end
 
-local function column_widths(tbl, ncols)
-  local bn, bw, hn, hw = {}, {}, {}, {}
-  for j = 1, ncols do bn[j], bw[j], hn[j], hw[j] = 0, 0, 0, 0 end
+local function typst_str(s)
+  return '"' .. s:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("\n", " ") .. '"'
+end
+
+local function column_hints(tbl, ncols)
+  local h = {}
+  for j = 1, ncols do h[j] = { "", "", "", "" } end
+  local function keep(j, k, text)
+    if ulen(text) > ulen(h[j][k]) then h[j][k] = text end
+  end
   local function measure(rows, header)
     each_cell(rows, function(cell, col)
-      if cell.col_span ~= 1 then return end
+      if cell.col_span ~= 1 or h[col] == nil then return end
       local text = stringify(cell.contents)
-      if header then
-        hn[col] = math.max(hn[col], ulen(text))
-        hw[col] = math.max(hw[col], longest_word(text))
-      else
-        bn[col] = math.max(bn[col], ulen(text))
-        bw[col] = math.max(bw[col], longest_word(text))
-      end
+      local base = header and 3 or 1
+      keep(col, base, text)
+      keep(col, base + 1, longest_word(text))
     end)
   end
   measure(tbl.head.rows, true)
@@ -233,33 +236,13 @@ local function column_widths(tbl, ncols)
     measure(body.body, false)
   end
   measure(tbl.foot.rows, false)
-
-  local desired, minimum = {}, {}
-  local sum_desired, sum_min = 0, 0
+  local out = {}
   for j = 1, ncols do
-    desired[j] = math.max(bn[j] * 0.64, hn[j] * 0.7) + 1
-    minimum[j] = math.min(desired[j], math.max(bw[j] * 0.64, math.min(hw[j], 9) * 0.7) + 1)
-    sum_desired = sum_desired + desired[j]
-    sum_min = sum_min + minimum[j]
+    local parts = {}
+    for k = 1, 4 do parts[k] = typst_str(h[j][k]) end
+    out[j] = "(" .. table.concat(parts, ", ") .. ")"
   end
-  local cols = {}
-  if sum_desired <= TEXT_EM then
-    for j = 1, ncols do cols[j] = "auto" end
-    return cols, nil
-  end
-  local size = BASE_PT
-  if sum_min > TEXT_EM then
-    size = math.max(6.5, BASE_PT * TEXT_EM / sum_min)
-  end
-  local capacity = TEXT_EM * BASE_PT / size
-  local extra = math.max(0, capacity - sum_min)
-  local want = sum_desired - sum_min
-  for j = 1, ncols do
-    local w = minimum[j]
-    if want > 0 then w = w + extra * (desired[j] - minimum[j]) / want end
-    cols[j] = string.format("%.2fem", w)
-  end
-  return cols, (size < BASE_PT) and string.format("%.1fpt", size) or nil
+  return out
 end
 
 local function typst_table(tbl)
@@ -268,10 +251,8 @@ local function typst_table(tbl)
   for j = 1, ncols do
     aligns[j] = TYPST_ALIGN[tbl.colspecs[j][1]] or "left"
   end
-  local cols, size = column_widths(tbl, ncols)
   local lines = { "#sp-table(" }
-  if size then table.insert(lines, "  size: " .. size .. ",") end
-  table.insert(lines, "  columns: (" .. table.concat(cols, ", ") .. ",),")
+  table.insert(lines, "  hints: (" .. table.concat(column_hints(tbl, ncols), ", ") .. ",),")
   table.insert(lines, "  align: (" .. table.concat(aligns, ", ") .. ",),")
   local head = typst_rows(tbl.head.rows, aligns, true)
   if #head > 0 then
