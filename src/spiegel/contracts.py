@@ -16,7 +16,6 @@ import json
 import logging
 import math
 import os
-import re
 import sys
 import warnings
 from collections.abc import Callable, Collection, Iterable
@@ -187,7 +186,7 @@ def _rows(n: int | None) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+    return html.escape(text, quote=False).replace("|", "\\|").replace("*", "\\*")
 
 
 # --------------------------------------------------------------------------- suites
@@ -269,6 +268,7 @@ def load_suite(name: str, root: Path | str | Edition | None = None, *, skip: Col
 
 def _columns_sum_to(df, run, *, columns, total, tolerance=0.0, id_column=None):
     """Per row, ``columns`` add up to ``total`` (± tolerance); rows with a missing value are skipped."""
+    _numeric(df, columns)
     sums = df[list(columns)].sum(axis=1, min_count=len(columns))
     bad = sums.notna() & ((sums - total).abs() > tolerance)
     labels = df.loc[bad, id_column] if id_column else df.index[bad]
@@ -277,6 +277,7 @@ def _columns_sum_to(df, run, *, columns, total, tolerance=0.0, id_column=None):
 
 def _parts_sum_to_total(df, run, *, group, category, value, total):
     """Within each ``group`` the ``value``s add up to the row with ``category == total``."""
+    _numeric(df, [value])
     totals = df.loc[df[category] == total, value]
     if len(totals) != 1:
         return len(totals), [f"{len(totals)} rows with {category} = {total!r}, expected 1"]
@@ -396,13 +397,18 @@ class _Run:
             return [RuleResult(dataset, TABLE, "gx_validation", "contract could be run", False,
                                message=f"{type(exc).__name__}: {exc}")]
         results = sorted(results, key=lambda r: order.get(r.expectation_config.id, len(order)))
-        return [_from_gx(dataset, r) for r in results]
+        return [_from_gx(dataset, r, set(df.columns)) for r in results]
 
     def _custom(self, dataset: str, check: dict[str, Any], df: pd.DataFrame) -> RuleResult:
         kwargs = check.get("kwargs") or {}
         name = check["check"]
         rule = RuleResult(dataset, _check_column(kwargs), f"custom:{name}",
                           (check.get("meta") or {}).get("rule", name), True)
+        needed = [kwargs[k] for k in ("column", "group", "category", "value") if k in kwargs]
+        absent = [c for c in [*needed, *kwargs.get("columns", [])] if c not in df.columns]
+        if absent:
+            rule.ok, rule.message = False, f"column '{absent[0]}' does not exist"
+            return rule
         try:
             n, values = CUSTOM_CHECKS[name](df, self, **kwargs)
         except SourceError as exc:
@@ -415,9 +421,13 @@ class _Run:
 
 
 def _exc_text(exc: BaseException) -> str:
-    if isinstance(exc, KeyError):
-        return f"column(s) {exc} not found"
-    return f"{type(exc).__name__}: {exc}"
+    return str(exc) if isinstance(exc, TypeError) else f"{type(exc).__name__}: {exc}"
+
+
+def _numeric(df: pd.DataFrame, columns: Iterable[str]) -> None:
+    for c in columns:
+        if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
+            raise TypeError(f"column '{c}' is not numeric ({df[c].dtype})")
 
 
 def _plain(value: Any) -> Any:
@@ -481,17 +491,31 @@ def _expected(kwargs: dict[str, Any]) -> str:
         f"at least {lo}" if lo is not None else f"at most {hi}")
 
 
-def _from_gx(dataset: str, r) -> RuleResult:
+def _condition_columns(condition: Any) -> list[str]:
+    """Column names used in a GX row condition (a Condition object or its dict form)."""
+    if hasattr(condition, "dict"):
+        condition = condition.dict()
+    if not isinstance(condition, dict):
+        return []
+    names = [condition["column"]["name"]] if isinstance(condition.get("column"), dict) else []
+    return names + [n for sub in condition.get("conditions") or [] for n in _condition_columns(sub)]
+
+
+def _from_gx(dataset: str, r, columns: set[str]) -> RuleResult:
     cfg, res = r.expectation_config, r.result or {}
     kw = cfg.kwargs
     column = kw.get("column") or ", ".join(kw.get("column_list") or []) or TABLE
     rule = RuleResult(dataset, column, cfg.type, (cfg.meta or {}).get("rule", cfg.type), bool(r.success))
     if r.success:
         return rule
+    used = [kw.get("column"), *(kw.get("column_list") or []), *_condition_columns(kw.get("row_condition"))]
+    absent = [c for c in used if c and c not in columns]
+    if absent:  # GX buries this in exception_info, in varying words
+        rule.message = f"column '{absent[0]}' does not exist"
+        return rule
     exc = _exception(r.exception_info)
     if exc:
-        missing = re.search(r'The column "(.+?)" in BatchData does not exist', exc)
-        rule.message = f"column '{missing.group(1)}' does not exist" if missing else f"could not be checked: {exc}"
+        rule.message = f"could not be checked: {exc}"
         return rule
     if "unexpected_count" in res:
         counts = res.get("partial_unexpected_counts") or []

@@ -23,6 +23,7 @@ import yaml
 
 from spiegel.render.book import _pub_date, colofon_paragraphs, dutch_date, pdf_name, swap_into_place
 from spiegel.render.errors import RenderError
+from spiegel.render.notebook import prepare_chapter
 
 
 def _index_qmd(edition: Any, extras: list[tuple[str, str]]) -> str:
@@ -52,6 +53,11 @@ def render_quarto(edition: Any, executed: dict[str, Path], out_dir: Path,
     if not base_cfg.is_file():
         raise RenderError(f"the Quarto renderer needs {base_cfg}")
     config = yaml.safe_load(base_cfg.read_text(encoding="utf-8")) or {}
+
+    # the same gate as the default renderer: a chapter with an error output is never published
+    numbers = {c.id: c.number for c in edition.chapters}
+    for chapter_id, path in executed.items():
+        prepare_chapter(Path(path), chapter_id, numbers.get(chapter_id, 0))
 
     out_dir = Path(out_dir).absolute()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
