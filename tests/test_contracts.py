@@ -433,7 +433,7 @@ def test_offending_values_are_capped_at_five(project, frames):
     assert fail.offending == len(df) and len(fail.values) == 5
 
 
-@pytest.mark.parametrize("sid", ["klanten_pw", "cbs_srg_personen"])
+@pytest.mark.parametrize("sid", SOURCES)
 def test_empty_and_missing_files(project, sid):
     project.path(sid).write_bytes(b"")
     fail = failing(check(project, sid), "file_readable", "(file)")

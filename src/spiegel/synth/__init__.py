@@ -16,18 +16,18 @@ import pandas as pd
 
 from spiegel.params import Edition
 from spiegel.synth import gemeenten
+# chapter 3 (uwv) import
+# chapter 4 (wsp) import
 from spiegel.synth.core import write_if_changed
 
 Generator = Callable[[int, int], pd.DataFrame]
 
-# source id -> generator(seed, edition) returning the frame for that source.
+# source id -> generator(seed, edition) returning the frame for that source. Each chapter's
+# synthetic module exports its own GENERATORS; list it here.
 GENERATORS: dict[str, Generator] = {
-    "klanten_pw": gemeenten.klanten_pw,
-    "klanten_pw_trend": gemeenten.klanten_pw_trend,
-    "klantmanagers_pw": gemeenten.klantmanagers_pw,
-    "cbs_bijstand": gemeenten.cbs_bijstand,
-    "cbs_srg_personen": lambda seed, edition: gemeenten.cbs_srg(seed, edition)[0],
-    "cbs_srg_starts": lambda seed, edition: gemeenten.cbs_srg(seed, edition)[1],
+    **gemeenten.GENERATORS,
+    # chapter 3 (uwv) generators
+    # chapter 4 (wsp) generators
 }
 
 
@@ -42,20 +42,20 @@ def generate(edition: Edition, sources: list[str] | None = None, log=sys.stderr)
     if unknown:
         raise KeyError(f"no synthetic generator for: {', '.join(unknown)}")
     written: dict[str, Path] = {}
-    cache: dict[str, pd.DataFrame] = {}
     for sid in wanted:
         source = edition.sources[sid]
         started = time.perf_counter()
-        if sid.startswith("cbs_srg_"):
-            if "srg" not in cache:
-                persons, starts = gemeenten.cbs_srg(edition.seed, edition.edition)
-                cache["srg"] = {"cbs_srg_personen": persons, "cbs_srg_starts": starts}
-            frame = cache["srg"][sid]
-        else:
-            frame = GENERATORS[sid](edition.seed, edition.edition)
+        frame = GENERATORS[sid](edition.seed, edition.edition)
         changed = write_if_changed(frame, source.path)
         state = "written" if changed else "unchanged"
-        print(f"synth: {sid}: {len(frame):,} rows {state} -> {source.path.relative_to(edition.root)}"
-              f" ({time.perf_counter() - started:.1f}s)", file=log)
+        print(f"synth: {sid}: {len(frame):,} rows {state} -> {_shown(source.path, edition.root)}"
+              f" ({time.perf_counter() - started:.1f}s)", file=log, flush=True)
         written[sid] = source.path
     return written
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

@@ -419,6 +419,7 @@ def _months(rng, period: str, k: int) -> np.ndarray:
     return months.astype(str).to_numpy()[rng.choice(len(months), size=k, p=profile / profile.sum())]
 
 
+@cache
 def cbs_srg(seed: int, edition: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The person-level register: persons (with background and period membership) and their
     started provisions (person, type, month)."""
@@ -481,3 +482,13 @@ def cbs_srg(seed: int, edition: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = frame.sort_values(["persoon_id", "voorziening", "startmaand"]).reset_index(drop=True)
     text = {"geslacht": "str", "leeftijd": "str", "herkomst": "str", "gemeentegrootte": "str"}
     return persons.astype(text), frame.astype({"voorziening": "str", "startmaand": "str"})
+
+
+GENERATORS = {
+    "klanten_pw": klanten_pw,
+    "klanten_pw_trend": klanten_pw_trend,
+    "klantmanagers_pw": klantmanagers_pw,
+    "cbs_bijstand": cbs_bijstand,
+    "cbs_srg_personen": lambda seed, edition: cbs_srg(seed, edition)[0],
+    "cbs_srg_starts": lambda seed, edition: cbs_srg(seed, edition)[1],
+}
