@@ -423,6 +423,7 @@ class _Run:
         except Exception as exc:  # noqa: BLE001 - e.g. a missing column or a wrong type
             rule.ok, rule.message = False, f"could not be checked: {_exc_text(exc)}"
         else:
+            rule.ok = n == 0
             _set_offending(rule, n, values)
         return rule
 
@@ -467,11 +468,10 @@ def _set_offending(rule: RuleResult, n: int, values: Iterable[Any]) -> None:
             distinct.append(v)
         if len(distinct) == MAX_VALUES:
             break
-    rule.ok, rule.offending, rule.values = n == 0, n, distinct
-    if n:
-        rule.message = f"{n} offending row{'s' if n != 1 else ''}"
-        if distinct:
-            rule.message += ", e.g. " + ", ".join(map(_show, distinct))
+    rule.offending, rule.values = n, distinct
+    rule.message = f"{n} offending row{'s' if n != 1 else ''}" if n or not rule.ok else ""
+    if distinct:
+        rule.message += ", e.g. " + ", ".join(map(_show, distinct))
 
 
 def _exception(info: Any) -> str | None:

@@ -8,7 +8,7 @@ Figuur 1-7. Key-figure ids equal the finding ids of the published 2022 figures w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -142,13 +142,6 @@ def load(edition: Edition) -> Data:
 
 
 # --------------------------------------------------------------------------- survey shares
-
-
-def share(frame: pd.DataFrame, column: str, positive, where: pd.Series | None = None) -> Estimate:
-    """Weighted share of ``positive`` answers in ``column`` (optionally among ``where``)."""
-    if where is not None:
-        frame = frame[where.reindex(frame.index, fill_value=False)]
-    return stats.share(frame[column], positive, frame["gewicht"])
 
 
 @dataclass(frozen=True)
@@ -400,7 +393,8 @@ KM_SHARES = {
 
 def _as_share(est: Estimate) -> Estimate:
     """A mean of percentages (0-100) as a share (0-1)."""
-    return Estimate(est.value / 100, est.ci_low / 100, est.ci_high / 100, est.n, est.n_eff, "share", est.se / 100)
+    return replace(est, value=est.value / 100, ci_low=est.ci_low / 100, ci_high=est.ci_high / 100,
+                   kind="share", se=est.se / 100)
 
 
 def km_figures(data: Data) -> dict[str, Estimate]:
@@ -408,8 +402,8 @@ def km_figures(data: Data) -> dict[str, Estimate]:
     out = {kid: _as_share(stats.mean(data.km[col])) for kid, (col, _) in KM_MEANS.items()}
     out.update({kid: stats.share(data.km[col], pos) for kid, (col, pos, _) in KM_SHARES.items()})
     km = out["klantmanager_kan_ondersteuning_bieden"]
-    out["klantmanager_kan_ondersteuning_niet_bieden"] = Estimate(
-        1 - km.value, 1 - km.ci_high, 1 - km.ci_low, km.n, km.n_eff, "share", km.se)
+    out["klantmanager_kan_ondersteuning_niet_bieden"] = replace(
+        km, value=1 - km.value, ci_low=1 - km.ci_high, ci_high=1 - km.ci_low)
     return out
 
 
