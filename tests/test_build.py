@@ -143,6 +143,7 @@ def test_touching_a_notebook_re_executes_only_that_chapter(built):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert output.count("run: 02_gemeenten.ipynb: executing") == 1
+    assert output.count("executing with papermill") == 1  # no other chapter
     assert "validation passed" not in output.lower()  # the data did not change
 
 
