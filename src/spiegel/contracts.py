@@ -611,3 +611,22 @@ def main_validate(params_path: Path | str, out_dir: Path | str | None = None) ->
     print(format_failures(result), file=sys.stderr)
     print(f"Report: {paths['html']}", file=sys.stderr)
     return 1
+
+
+# --------------------------------------------------------------------------- appended checks
+
+
+def _parts_sum_to_total_by(df, run, *, by, group, category, value, total):
+    """As ``parts_sum_to_total``, separately within each value of ``by`` (e.g. per regeling, each
+    kenmerk's categories add up to that regeling's own total row)."""
+    if by not in df.columns:
+        raise KeyError(f"column '{by}' does not exist")
+    offending, values = 0, []
+    for key, part in df.groupby(by, sort=False):
+        n, found = _parts_sum_to_total(part, run, group=group, category=category, value=value, total=total)
+        offending += n
+        values += [f"{key}: {v}" for v in found]
+    return offending, values
+
+
+CUSTOM_CHECKS["parts_sum_to_total_by"] = _parts_sum_to_total_by

@@ -17,7 +17,9 @@ import pandas as pd
 from spiegel.params import Edition
 from spiegel.synth import gemeenten
 # chapter 3 (uwv) import
+from spiegel.synth import uwv
 # chapter 4 (wsp) import
+from spiegel.synth import wsp
 from spiegel.synth.core import write_if_changed
 
 Generator = Callable[[int, int], pd.DataFrame]
@@ -27,7 +29,9 @@ Generator = Callable[[int, int], pd.DataFrame]
 GENERATORS: dict[str, Generator] = {
     **gemeenten.GENERATORS,
     # chapter 3 (uwv) generators
+    **uwv.GENERATORS,
     # chapter 4 (wsp) generators
+    **wsp.GENERATORS,
 }
 
 
