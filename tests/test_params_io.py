@@ -11,7 +11,7 @@ def test_2022_params_resolve_paths_against_the_project_root(root):
     ed = load_params(root / "params" / "2022.yml")
     assert ed.edition == 2022
     assert ed.sources["klanten_pw"].path == root / "data" / "2022" / "klanten_pw.csv"
-    assert [c.id for c in ed.chapters] == ["gemeenten"]
+    assert [(c.id, c.number) for c in ed.chapters] == [("gemeenten", 2), ("uwv", 3), ("wsp", 4)]
     assert ed.build_dir == root / "build" / "2022"
 
 
