@@ -14,17 +14,11 @@ import numpy as np
 import pandas as pd
 
 from spiegel import fmt, keyfigures, sdc, stats
+from spiegel.chapters.common import AGREE, DISAGREE, LIKERT_LABELS, LIKERT_ORDER, ChapterData
 from spiegel.io import read_source
 from spiegel.params import Edition
 from spiegel.stats import Comparison, Estimate
 
-AGREE = ("helemaal_eens", "eens")
-DISAGREE = ("oneens", "helemaal_oneens")
-LIKERT_ORDER = ("helemaal_eens", "eens", "neutraal", "oneens", "helemaal_oneens", "weet_niet")
-LIKERT_LABELS = {
-    "helemaal_eens": "Helemaal eens", "eens": "Eens", "neutraal": "Neutraal", "oneens": "Oneens",
-    "helemaal_oneens": "Helemaal oneens", "weet_niet": "Weet niet",
-}
 BREDE, DGR = "brede_doelgroep", "dgr"
 SOURCE_KLANTEN = "klanten_pw"
 SOURCE_KM = "klantmanagers_pw"
@@ -89,7 +83,7 @@ TREND_INDICATORS = {
 
 
 @dataclass(frozen=True)
-class Data:
+class Data(ChapterData):
     """The chapter's sources, read once."""
 
     edition: Edition
@@ -111,15 +105,6 @@ class Data:
     @property
     def dgr(self) -> pd.DataFrame:
         return self.sample(DGR)
-
-    @property
-    def threshold(self) -> int:
-        return self.edition.disclosure_threshold
-
-    def bron(self, *sources: str) -> str:
-        """The 'Bron:' line for a table or figure built from ``sources``."""
-        names = list(dict.fromkeys(self.edition.sources[s].bron for s in sources))
-        return "Bron: " + "; ".join(names)
 
 
 def load(edition: Edition) -> Data:

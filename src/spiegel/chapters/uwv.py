@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from spiegel import fmt, keyfigures, sdc, stats
-from spiegel.chapters.gemeenten import AGREE, DISAGREE
+from spiegel.chapters.common import AGREE, DISAGREE, ChapterData
 from spiegel.io import read_source
 from spiegel.params import Edition
 from spiegel.stats import Comparison, Estimate
@@ -59,7 +59,7 @@ WERKDRUK = {"werkdruk_registratie": "Registratieverplichtingen", "werkdruk_casel
 
 
 @dataclass(frozen=True)
-class Data:
+class Data(ChapterData):
     """The chapter's sources, read once."""
 
     edition: Edition
@@ -68,15 +68,6 @@ class Data:
     extern: pd.DataFrame
     populatie: pd.DataFrame
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def threshold(self) -> int:
-        return self.edition.disclosure_threshold
-
-    def bron(self, *sources: str) -> str:
-        """The 'Bron:' line for a table or figure built from ``sources``."""
-        names = list(dict.fromkeys(self.edition.sources[s].bron for s in sources))
-        return "Bron: " + "; ".join(names)
 
 
 def load(edition: Edition) -> Data:

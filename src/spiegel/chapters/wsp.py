@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from spiegel import keyfigures, stats
-from spiegel.chapters.gemeenten import Data as _GemeentenData
-from spiegel.chapters.gemeenten import LIKERT_LABELS, LIKERT_ORDER
+from spiegel.chapters.common import AGREE, LIKERT_LABELS, LIKERT_ORDER, ChapterData
 from spiegel.io import read_source
 from spiegel.params import Edition
 
@@ -98,18 +97,15 @@ HARMONISATIE = {
     "geen": "Niet geharmoniseerd",
 }
 SCORES = {"helemaal_eens": 5, "eens": 4, "neutraal": 3, "oneens": 2, "helemaal_oneens": 1}
-AGREE = ("helemaal_eens", "eens")
 
 
 @dataclass(frozen=True)
-class Data:
+class Data(ChapterData):
     """The chapter's sources, read once."""
 
     edition: Edition
     regios: pd.DataFrame
     meta: pd.DataFrame
-
-    bron = _GemeentenData.bron  # the 'Bron:' line: the same rule as chapter 2
 
     @property
     def survey(self) -> pd.DataFrame:

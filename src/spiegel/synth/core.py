@@ -112,6 +112,27 @@ def rake(frame: pd.DataFrame, margins: Mapping[str, Mapping[str, float]], cap: f
     return w / w.mean()
 
 
+def population_counts(total: int, printed: dict[str, float]) -> dict[str, int]:
+    """Counts adding up to ``total`` whose shares round (half up) to the ``printed`` percentages.
+    When the printed percentages add up to less (or more) than 100, the difference is spread over
+    the categories in steps below half a point, so the rounding still gives the printed value."""
+    shares = {k: v / 100 for k, v in printed.items()}
+    residual = 1.0 - sum(shares.values())
+    step = 0.0044 if residual > 0 else -0.0044
+    for k in shares:
+        if abs(residual) < 1e-12:
+            break
+        add = step if abs(residual) > abs(step) else residual
+        shares[k] += add
+        residual -= add
+    if abs(residual) > 1e-9:
+        raise ValueError(f"printed shares {printed} cannot be reconciled with one total")
+    counts = {k: int(round(total * s)) for k, s in shares.items()}
+    last = list(counts)[-1]
+    counts[last] = total - sum(v for k, v in counts.items() if k != last)
+    return counts
+
+
 def write_if_changed(frame: pd.DataFrame, path: Path) -> bool:
     """Write ``frame`` as CSV or Parquet, but leave the file (and its mtime) alone when the
     bytes would be identical, so an unchanged regeneration invalidates nothing downstream."""

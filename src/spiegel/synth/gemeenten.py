@@ -23,6 +23,7 @@ from spiegel.synth.core import (
     draw_categories,
     likert,
     noise,
+    population_counts,
     rake,
     rng_for,
 )
@@ -343,20 +344,12 @@ def klantmanagers_pw(seed: int, edition: int) -> pd.DataFrame:
 # --------------------------------------------------------------------------- CBS: Tabel 1
 
 
-def _split(total: int, shares: dict) -> dict:
-    """Integer counts that add up to ``total`` and whose percentages round to ``shares``."""
-    counts = {k: int(round(total * v)) for k, v in shares.items()}
-    last = list(counts)[-1]
-    counts[last] = total - sum(v for k, v in counts.items() if k != last)
-    return counts
-
-
 def cbs_bijstand(seed: int, edition: int) -> pd.DataFrame:
     cfg = targets(edition)["cbs_bijstand"]
     total = cfg["totaal"]
     rows = [{"peilmaand": cfg["peilmaand"], "kenmerk": "totaal", "categorie": "totaal", "aantal": total}]
     for kenmerk, shares in cfg["shares"].items():
-        for categorie, count in _split(total, shares).items():
+        for categorie, count in population_counts(total, {k: v * 100 for k, v in shares.items()}).items():
             rows.append({"peilmaand": cfg["peilmaand"], "kenmerk": kenmerk, "categorie": categorie, "aantal": count})
     return pd.DataFrame(rows)
 
