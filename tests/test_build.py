@@ -82,11 +82,36 @@ def test_report_has_site_and_pdf_with_all_tables_and_figures(built):
             assert needle in text, needle
 
 
+CHAPTER_FLOATS = {  # page -> the 2022 numbering of its tables and figures (continuous over the book)
+    "03_uwv.html": (("Tabel", range(3, 5)), ("Figuur", range(8, 15))),
+    "04_wsp.html": (("Tabel", range(5, 6)), ("Figuur", range(15, 23))),
+}
+
+
+def test_chapters_3_and_4_follow_in_order_with_continuous_numbering(built):
+    project, _, _ = built
+    book = project / "_book"
+    index = (book / "index.html").read_text("utf-8")
+    assert index.index("02_gemeenten.html") < index.index("03_uwv.html") < index.index("04_wsp.html")
+    for page, floats in CHAPTER_FLOATS.items():
+        html = (book / page).read_text("utf-8")
+        for kind, numbers in floats:
+            for n in numbers:
+                assert f"{kind} {n}" in html, f"{kind} {n} missing from {page}"
+        assert "Tabel 1 " not in html  # numbering does not restart per chapter
+    text = _pdf_text(book / PDF)
+    if text is not None:
+        for needle in ("Re-integratieondersteuning UWV", "Regionale werkgeversdienstverlening",
+                       "Tabel 3", "Tabel 5", "Figuur 8", "Figuur 14", "Figuur 15", "Figuur 22"):
+            assert needle in text, needle
+        assert text.index("Re-integratieondersteuning UWV") < text.rindex("Regionale werkgeversdienstverlening")
+
+
 def test_key_figures_are_saved_for_the_samenvatting(built):
     project, _, _ = built
-    path = project / "build" / str(EDITION) / "keyfigures" / "gemeenten.json"
-    assert path.exists()
-    assert "kan_nu_werken_klant" in path.read_text("utf-8")
+    folder = project / "build" / str(EDITION) / "keyfigures"
+    assert {p.stem for p in folder.glob("*.json")} == {"gemeenten", "uwv", "wsp"}
+    assert "kan_nu_werken_klant" in (folder / "gemeenten.json").read_text("utf-8")
 
 
 def _all_output_text(project: Path) -> dict[str, str]:
