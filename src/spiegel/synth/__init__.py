@@ -15,11 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from spiegel.params import Edition
-from spiegel.synth import gemeenten
-# chapter 3 (uwv) import
-from spiegel.synth import uwv
-# chapter 4 (wsp) import
-from spiegel.synth import wsp
+from spiegel.synth import gemeenten, uwv, wsp
 from spiegel.synth.core import write_if_changed
 
 Generator = Callable[[int, int], pd.DataFrame]
@@ -28,9 +24,7 @@ Generator = Callable[[int, int], pd.DataFrame]
 # synthetic module exports its own GENERATORS; list it here.
 GENERATORS: dict[str, Generator] = {
     **gemeenten.GENERATORS,
-    # chapter 3 (uwv) generators
     **uwv.GENERATORS,
-    # chapter 4 (wsp) generators
     **wsp.GENERATORS,
 }
 
