@@ -23,7 +23,7 @@ RENDER_SRC   := $(wildcard src/spiegel/render/*) _quarto.yml
 .PHONY: report test venv data validate notebooks refresh-notebooks clean distclean
 .DELETE_ON_ERROR:
 
-report: $(BUILD)/book.stamp
+report: $(BUILD)/book.$(RENDERER).stamp
 	@echo "spiegel: publication ready in _book/ (index.html, spiegel-bestaanszekerheid-$(EDITION).pdf)"
 
 venv: $(INSTALLED)
@@ -68,7 +68,7 @@ $(BUILD)/notebooks/%.ipynb: $(PARAMS) $(ANALYSIS_SRC) | $(BUILD)/validation.stam
 
 notebooks: $(EXECUTED)
 
-$(BUILD)/book.stamp: $(EXECUTED) $(RENDER_SRC) $(BUILD)/validation.stamp
+$(BUILD)/book.$(RENDERER).stamp: $(EXECUTED) $(RENDER_SRC) $(BUILD)/validation.stamp
 	$(SPIEGEL) --params $(PARAMS) render --renderer $(RENDERER)
 	@touch $@
 
