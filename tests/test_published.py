@@ -2,18 +2,14 @@
 report's printed numbers): Tabel 1 exactly, Tabel 2 cell by cell, survey shares within 3
 percentage points. Fails when the data, the generator or the analysis drift."""
 
-from pathlib import Path
-
 import pytest
-import yaml
+from published import TOLERANCE, reference, share_mismatches
 
 from spiegel import fmt
 from spiegel.chapters import gemeenten as ch
 
-REFERENCE = yaml.safe_load((Path(__file__).parent / "reference" / "gemeenten_2022.yaml").read_text("utf-8"))
-FINDINGS = {f["id"]: f for f in REFERENCE["findings"]}
-TABLES = {t["id"]: t for t in REFERENCE["tables"]}
-TOLERANCE = 0.03
+REFERENCE = reference("gemeenten_2022")
+FINDINGS, TABLES = REFERENCE["findings"], REFERENCE["tables"]
 
 # Findings the chapter deliberately reads otherwise (the 2022 text contradicts itself there).
 DIFFERENT_READING = {
@@ -22,36 +18,13 @@ DIFFERENT_READING = {
 }
 
 
-def _bounds(finding: dict) -> tuple[float, float]:
-    """The interval a computed share must fall in to match the printed wording."""
-    value, quote = finding["value"], finding["quote"].lower()
-    note = (finding.get("note") or "").lower()
-    if "lower bound" in note:                                    # "(ruime) meerderheid"
-        return value, 1.0
-    if not finding.get("approx"):
-        return value - TOLERANCE, value + TOLERANCE
-    if "ruim" in quote or "iets meer" in quote:
-        return value, value + 0.06
-    if "bijna" in quote or "iets minder" in quote:
-        return value - 0.06, value
-    return value - TOLERANCE, value + TOLERANCE
-
-
 @pytest.fixture(scope="module")
 def computed(gemeenten):
     return {**ch.survey_figures(gemeenten), **ch.km_figures(gemeenten)}
 
 
 def test_every_share_matches_its_published_value(computed):
-    checked, failures = 0, []
-    for fid, finding in FINDINGS.items():
-        if fid not in computed or finding["unit"] != "share" or fid in DIFFERENT_READING:
-            continue
-        lo, hi = _bounds(finding)
-        value = computed[fid].value
-        checked += 1
-        if not lo - 1e-9 <= value <= hi + 1e-9:
-            failures.append(f"{fid}: computed {value:.3f}, published {finding['value']} ({finding['quote']!r})")
+    checked, failures = share_mismatches(computed, FINDINGS, DIFFERENT_READING)
     assert not failures, "\n".join(failures)
     assert checked >= 70  # the comparison covers the chapter, not a handful
 

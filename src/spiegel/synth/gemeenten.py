@@ -17,7 +17,6 @@ import yaml
 from scipy.optimize import linprog
 
 from spiegel.synth.core import (
-    LIKERT5,
     binary,
     cut,
     draw_categories,

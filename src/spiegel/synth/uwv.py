@@ -87,7 +87,6 @@ def _client_sample(seed: int, regeling: str, n: int, cfg: dict, edition: int) ->
     else:
         frame["ww_kans"] = None
     w = rake(frame, margins)
-    ones = np.ones(n, dtype=bool)
     old = (frame["leeftijd"] == "55_plus").to_numpy()
     young = (frame["leeftijd"] == "tot_35").to_numpy()
     kansarm = (frame["ww_kans"] == "kansarm").to_numpy()
