@@ -382,3 +382,31 @@ def test_quarto_renderer_without_quarto(book, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(RenderError, match="Quarto CLI not found; use the default renderer"):
         render_book(book["edition"], book["executed"], tmp_path / "_book", renderer="quarto")
+
+
+def test_a_note_cell_after_a_float_becomes_its_note(tmp_path, charts):
+    from spiegel.render.notebook import prepare_chapter
+
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Hoofdstuk\n\n## Sectie"),
+        _code("#| label: fig-x\n#| fig-cap: Een figuur\nchart",
+              [_display({"image/svg+xml": charts[0], "text/plain": "alt.Chart(...)"})]),
+        _code("#| include: false\nx = 1", []),  # a hidden cell in between does not detach the note
+        new_markdown_cell("::: note\nN = 712 klanten. Bron: CBS.\n:::"),
+        new_markdown_cell("Daarna gewone tekst."),
+    ])
+    source = prepare_chapter(_write(nb, tmp_path / "02_x.ipynb"), "x", 2).markdown
+    float_start = source.index("{#fig-x")
+    note = source.index("N = 712 klanten")
+    body = source.index("Daarna gewone tekst")
+    assert float_start < note < body
+    assert ".sp-note" in source[float_start:note]
+    assert source[note:body].count(":::") >= 2  # the float's fences close after the note
+
+
+def test_a_note_cell_without_a_float_before_it_is_refused(tmp_path):
+    from spiegel.render.notebook import prepare_chapter
+
+    nb = new_notebook(cells=[new_markdown_cell("# Hoofdstuk"), new_markdown_cell("::: note\nBron: CBS.\n:::")])
+    with pytest.raises(RenderError, match="cell 2: a '::: note' cell must directly follow"):
+        prepare_chapter(_write(nb, tmp_path / "02_x.ipynb"), "x", 2)

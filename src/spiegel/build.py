@@ -40,9 +40,12 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(notebook: Path, output: Path, parameters: dict, log=sys.stderr, progress: bool = True) -> Path:
+def execute(notebook: Path, output: Path, parameters: dict, log=sys.stderr, progress: bool = True,
+            finish=None) -> Path:
     """Execute ``notebook`` with papermill into ``output`` (written only on success; a failed
-    run is kept beside it as ``<name>.failed.ipynb`` for inspection)."""
+    run is kept beside it as ``<name>.failed.ipynb`` for inspection). ``finish(nb)`` changes
+    the executed notebook before it is written (filling in the text); if it fails, so does
+    the run."""
     import papermill  # imported here: it is slow to import and only this step needs it
 
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -60,6 +63,12 @@ def execute(notebook: Path, output: Path, parameters: dict, log=sys.stderr, prog
             tmp.replace(failed)
         raise BuildError(f"{notebook.name} failed: {_short(exc)} (executed notebook kept at {failed})") from exc
     nb = strip_volatile(nbformat.read(tmp, as_version=4))
+    if finish is not None:
+        try:
+            finish(nb)
+        except ValueError as exc:  # TextError, FindingsError: the message names chapter and cell
+            tmp.replace(failed)
+            raise BuildError(f"{notebook.name}: {exc}") from None
     nbformat.write(nb, tmp)
     tmp.replace(output)
     failed.unlink(missing_ok=True)
@@ -75,9 +84,29 @@ def _short(exc: Exception) -> str:
 
 
 def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bool = True) -> Path:
-    """Execute one chapter with the edition's parameters into ``build/<edition>/notebooks``."""
+    """Execute one chapter with the edition's parameters into ``build/<edition>/notebooks``, and
+    fill its Markdown cells from the findings register the run saved."""
+    from spiegel.chapter import findings_path
+    from spiegel.findings import load
+    from spiegel.text import fill_cells
+
+    register = findings_path(edition, chapter.id)
+    register.unlink(missing_ok=True)  # the text is filled from this run's register, never an old one
+
+    def fill(nb: nbformat.NotebookNode) -> None:
+        if not register.is_file() and not _has_placeholders(nb):
+            return  # TRANSITION: a chapter not yet written on the findings register
+        if not register.is_file():
+            raise ValueError(f"chapter '{chapter.id}': the run saved no findings register ({register.name}); "
+                             f"the notebook's last cell must call ch.save()")
+        fill_cells(nb, load(register), edition.raw, chapter=chapter.id, notebook=chapter.notebook.name)
+
     return execute(chapter.notebook, executed_path(edition, chapter), {"params_path": str(edition.path)},
-                   log, progress)
+                   log, progress, finish=fill)
+
+
+def _has_placeholders(nb: nbformat.NotebookNode) -> bool:
+    return any(c.cell_type == "markdown" and ("[[" in c.source or "[%" in c.source) for c in nb.cells)
 
 
 def refresh_committed(edition: Edition, chapter: Chapter, log=sys.stderr) -> Path:

@@ -57,6 +57,19 @@ class Edition:
         return int(self.raw["disclosure_threshold"])
 
     @property
+    def alpha(self) -> float:
+        """Two-sided significance level of every test the text reports (params ``statistics``)."""
+        return float((self.raw.get("statistics") or {}).get("alpha", 0.05))
+
+    @property
+    def confidence(self) -> float:
+        return float((self.raw.get("statistics") or {}).get("confidence", 0.95))
+
+    def analysis(self, chapter_id: str) -> dict[str, Any]:
+        """The analysis choices of one chapter (params ``analysis.<chapter id>``)."""
+        return dict((self.raw.get("analysis") or {}).get(chapter_id) or {})
+
+    @property
     def seed(self) -> int:
         return int(self.raw.get("seed", 0))
 

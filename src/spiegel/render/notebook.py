@@ -190,6 +190,16 @@ def chapter_title(markdown_sources: list[str]) -> str | None:
     return None
 
 
+_NOTE = re.compile(r"^\s*(:{3,})\s*(?:\{\s*\.note\s*\}|note)\s*\n(.*?)\n\1\s*$", re.DOTALL)
+
+
+def note_body(markdown: str) -> str | None:
+    """The text of a Markdown cell that is one ``::: note`` div (the note under the table or
+    figure of the cell before it: N, source), else None."""
+    m = _NOTE.match(markdown)
+    return m.group(2).strip() if m else None
+
+
 # --------------------------------------------------------------------------------------------
 # outputs
 
@@ -290,11 +300,28 @@ def prepare_chapter(path: Path, chapter_id: str, number: int) -> ChapterSource:
     assets: list[Asset] = []
     counter = [0]
 
+    pending: list | None = None  # the last float: [content, label, kind, body], open for a note cell
+
+    def flush() -> None:
+        nonlocal pending
+        if pending is not None:
+            content, label, kind, body = pending
+            float_md = div(".sp-float", "\n\n".join(b for b in body if b), ident=label, attrs=f'kind="{kind}"')
+            blocks.append(div(".cell", (content + "\n\n" if content else "") + float_md))
+            pending = None
+
     for index, cell in enumerate(nb.cells, start=1):
         where = f"chapter '{chapter_id}' ({path.name}), cell {index}"
         ctype = cell.get("cell_type")
         if ctype == "markdown":
             source = _text(cell.get("source"))
+            note = note_body(source)
+            if note is not None:
+                if pending is None:
+                    raise RenderError(f"{where}: a '::: note' cell must directly follow a table or figure cell")
+                pending[3].append(div(".sp-note", note))
+                continue
+            flush()
             markdown_sources.append(source)
             if source.strip():
                 blocks.append(div(".cell", source))
@@ -345,15 +372,16 @@ def prepare_chapter(path: Path, chapter_id: str, number: int) -> ChapterSource:
                     md = div(".sp-note", it.data) if it.data.strip() else ""
                 body.append(md)
             floats.append((label, kind))
-            content = "\n\n".join(b for b in before if b)
-            float_md = div(".sp-float", "\n\n".join(b for b in body if b), ident=label, attrs=f'kind="{kind}"')
-            blocks.append(div(".cell", (content + "\n\n" if content else "") + float_md))
+            flush()
+            pending = ["\n\n".join(b for b in before if b), label, kind, body]
         else:
             parts = [_item_markdown(it, stem, counter, "", assets) for it in items]
             parts = [p for p in parts if p]
             if parts:
+                flush()
                 blocks.append(div(".cell", "\n\n".join(parts)))
 
+    flush()
     title = chapter_title(markdown_sources)
     if title is None:
         raise RenderError(

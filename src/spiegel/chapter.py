@@ -1,0 +1,74 @@
+"""What a chapter notebook does around its own content, in one call each.
+
+The setup cell of every chapter is::
+
+    from spiegel import chapter
+    ch = chapter.open(params_path, "gemeenten")
+
+which reads the edition's params, loads the chapter's sources through its module
+(``spiegel.chapters.<id>``: ``load(edition)``), computes the findings register
+(``findings(data)``) and switches charts to static SVG. Code cells then use ``ch.data`` /
+``ch.module`` for tables and charts; Markdown cells name findings by id. The notebook's last
+cell is ``ch.save()``, which writes the register where the build fills the text from it and
+prints the summary nbval checks.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from spiegel.findings import Register
+from spiegel.params import Edition, load_params
+
+
+def findings_path(edition: Edition, chapter_id: str) -> Path:
+    """Where a chapter's findings register is saved for an edition."""
+    return edition.build_dir / "findings" / f"{chapter_id}.json"
+
+
+def module_for(chapter_id: str) -> ModuleType:
+    """The analysis module of a chapter (``spiegel.chapters.<id>``)."""
+    try:
+        return importlib.import_module(f"spiegel.chapters.{chapter_id}")
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            f"chapter '{chapter_id}' has no analysis module: create src/spiegel/chapters/{chapter_id}/") from exc
+
+
+@dataclass
+class Session:
+    """One chapter of one edition, as its notebook sees it."""
+
+    chapter_id: str
+    edition: Edition
+    module: ModuleType
+    data: Any
+    findings: Register
+
+    def __getitem__(self, key: str):
+        return self.findings[key]
+
+    @property
+    def threshold(self) -> int:
+        return self.edition.disclosure_threshold
+
+    def save(self) -> Path:
+        """Save the register for the text and print its summary (the nbval-checked output)."""
+        path = self.findings.save(findings_path(self.edition, self.chapter_id))
+        print(self.findings.summary())
+        return path
+
+
+def open(params_path: str | Path, chapter_id: str) -> Session:  # noqa: A001 - reads as chapter.open
+    """Set a chapter up: params, data, findings register, static charts."""
+    from spiegel import charts
+
+    edition = load_params(params_path)
+    module = module_for(chapter_id)
+    data = module.load(edition)
+    charts.enable()
+    return Session(chapter_id, edition, module, data, module.findings(data))

@@ -1,0 +1,510 @@
+"""The chapters' prose: Markdown cells with placeholders, filled in from the findings register.
+
+A chapter's Markdown cells are Jinja2 templates with delimiters that clash with neither pandoc,
+Quarto nor Jupyter Markdown::
+
+    [[ kan_nu_werken_klant | pct ]]                 a value: "12%"
+    [[ cmp_zoeken_geslacht | word("vaker", "minder vaak", "even vaak") ]]
+    [% if cmp_zoeken_geslacht.significant %] … [% else %] … [% endif %]
+    [# a comment for editors, never published #]
+
+After papermill has executed a chapter (which saves its register), :func:`fill_notebook` renders
+every Markdown cell against the register and writes the filled text into the executed notebook,
+so the executed notebook, the default render and the Quarto opt-in all show the same text. The
+template stays in the cell's metadata (``spiegel.template``).
+
+Everything that can go wrong stops the build with a :class:`TextError` naming chapter, cell and
+section: an unknown finding id (with the nearest known ids), a filter applied to the wrong kind of
+finding, a number typed in the prose instead of a placeholder. A suppressed finding renders as the
+suppression mark with its reason; no filter ever reveals its value or claims a direction.
+
+``docs/text.md`` lists every filter with examples.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+import jinja2.nodes
+import nbformat
+
+from spiegel import fmt
+from spiegel.findings import Change, Comparison, Count, Figure, Finding, Ranking, Register, Trend
+from spiegel.sdc import SUPPRESSED_MARK
+
+#: Where the unfilled template of a filled Markdown cell is kept.
+METADATA_KEY = "spiegel"
+
+
+class TextError(ValueError):
+    """A chapter's text cannot be filled in (unknown id, wrong filter, typed number, syntax)."""
+
+
+# --------------------------------------------------------------------------------------------
+# suppression and kind checks
+
+
+def withheld(f: Finding) -> str:
+    """What the text shows instead of a suppressed finding: the mark and why."""
+    return f"{SUPPRESSED_MARK} (niet getoond: {f.reason or 'te weinig waarnemingen'})"
+
+
+def _name(x: Any) -> str:
+    if isinstance(x, Finding):
+        return f"'{x.id}' (a {x.kind}{'' if not isinstance(x, Figure) else ', unit ' + x.unit})"
+    if isinstance(x, jinja2.Undefined):
+        return "an undefined value"
+    return f"{x!r} (a {type(x).__name__})"
+
+
+def _need(filter_name: str, x: Any, what: str) -> TextError:
+    return TextError(f"filter '{filter_name}' needs {what}; got {_name(x)}")
+
+
+def _number_value(x: Any, filter_name: str, units: Iterable[str] = ("share", "count", "mean", "grade"),
+                  allow_plain: bool = True) -> float | int:
+    """The value behind ``x`` for a number filter (raises TextError for a wrong kind)."""
+    units = tuple(units)
+    if isinstance(x, Figure):
+        if x.unit not in units:
+            raise _need(filter_name, x, "a figure with unit " + " or ".join(units))
+        return x.value  # type: ignore[return-value]
+    if allow_plain and isinstance(x, (int, float)) and not isinstance(x, bool):
+        return x
+    raise _need(filter_name, x, "a figure with unit " + " or ".join(units)
+                + (" or a plain number" if allow_plain else ""))
+
+
+def _suppressed(x: Any) -> bool:
+    return isinstance(x, Finding) and x.suppressed
+
+
+def _guard(func: Callable[..., str]) -> Callable[..., str]:
+    """Suppressed findings render as :func:`withheld`, whatever the filter."""
+
+    def wrapped(x: Any, *args: Any, **kwargs: Any) -> str:
+        if isinstance(x, jinja2.Undefined):
+            x._fail_with_undefined_error()  # noqa: SLF001 - raise Jinja's own error, caught below
+        if _suppressed(x):
+            return withheld(x)
+        return func(x, *args, **kwargs)
+
+    wrapped.__name__ = func.__name__
+    wrapped.__doc__ = func.__doc__
+    return wrapped
+
+
+# --------------------------------------------------------------------------------------------
+# filters: numbers
+
+
+def f_pct(x: Any, decimals: int = 0) -> str:
+    """Share as a percentage: "57%" (a share figure, a count k/n, a change, or a plain 0–1)."""
+    if isinstance(x, Count):
+        return fmt.pct(x.value, decimals)
+    if isinstance(x, Change):
+        return fmt.pct(x.relative, decimals)
+    return fmt.pct(_number_value(x, "pct", ("share",)), decimals)
+
+
+def f_number(x: Any, decimals: int = 0) -> str:
+    """A count or mean in Dutch notation: "416.000", "7,5" (decimals=1); a Count gives k."""
+    if isinstance(x, Count):
+        return fmt.number(x.k, decimals)
+    return fmt.number(_number_value(x, "number", ("count", "mean", "grade")), decimals)
+
+
+def f_thousands(x: Any, decimals: int = 0) -> str:
+    """Count in thousands: "416 dzd"."""
+    return fmt.thousands(_number_value(x, "thousands", ("count",)), decimals)
+
+
+def f_grade(x: Any) -> str:
+    """A report mark or mean with one decimal: "7,5"."""
+    return fmt.grade(_number_value(x, "grade", ("grade", "mean")))
+
+
+def f_ci(x: Any, decimals: int = 0) -> str:
+    """The 95% interval: "53–61%" (shares) or "6,8–7,4" (means)."""
+    if not isinstance(x, Figure) or x.ci_low is None or x.ci_high is None:
+        raise _need("ci", x, "a figure with a confidence interval")
+    return fmt.ci(x.estimate(), decimals)
+
+
+def f_fraction(x: Any) -> str:
+    """A share in words as the report writes it: "één op de drie", "ruim de helft"."""
+    if isinstance(x, Count):
+        return fmt.fraction_phrase(x.value)
+    return fmt.fraction_phrase(_number_value(x, "fraction", ("share",)))
+
+
+def f_approx(x: Any) -> str:
+    """A share rounded to 5 points with a qualifier: "circa 40%", "ruim 40%"."""
+    return fmt.approx_pct(_number_value(x, "approx", ("share",)))
+
+
+def f_words(x: Any) -> str:
+    """A whole number 0–100 in words: "achttien" (a Count gives k; larger numbers in digits)."""
+    v = x.k if isinstance(x, Count) else _number_value(x, "words", ("count",))
+    if int(v) != v:
+        raise _need("words", x, "a whole number")
+    return fmt.words(int(v)) if 0 <= v <= 100 else fmt.number(v)
+
+
+def f_count_of(x: Any) -> str:
+    """k of n units: "achttien van de vierendertig"."""
+    if not isinstance(x, Count):
+        raise _need("count_of", x, "a count of units (k of n)")
+    return fmt.count_of(x.k, x.n)  # type: ignore[arg-type]
+
+
+def f_share_of(x: Any, noun: str) -> str:
+    """"ruim zeven op de tien klanten (72%)", or "56% van de klanten" when no fraction fits."""
+    phrase, share = f_fraction(x), f_pct(x)
+    if phrase == share:
+        return f"{share} van de {noun}"
+    return f"{phrase} {noun} ({share})" if " op de " in phrase else f"{phrase} van de {noun} ({share})"
+
+
+def f_pp(x: Any, decimals: int = 0) -> str:
+    """A difference of shares in percentage points, unsigned: "7 procentpunt"."""
+    if isinstance(x, Comparison):
+        v = x.diff
+    elif isinstance(x, Trend):
+        v = x.change
+    else:
+        v = _number_value(x, "pp", ())
+    return fmt.pp(abs(v), decimals)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# filters: results in words
+
+
+COMPARISON_WORDS = ("vaker", "minder vaak", "niet significant verschillend")
+TREND_WORDS = ("gestegen", "gedaald", "gelijk gebleven")
+
+
+def _values(c: Comparison, decimals: int = 0) -> str:
+    fmt_one = f_pct if c.a.unit == "share" else (lambda f, d=0: fmt.number(f.value, max(d, 1)))
+    fa, fb = fmt_one(c.a, decimals), fmt_one(c.b, decimals)
+    extra = decimals
+    while c.significant and fa == fb and extra < decimals + 2:
+        extra += 1
+        fa, fb = fmt_one(c.a, extra), fmt_one(c.b, extra)
+    return f"{fa} tegen {fb}"
+
+
+def f_values(x: Any, decimals: int = 0) -> str:
+    """Both sides of a comparison: "26% tegen 19%" (a significant difference never prints as
+    equal: decimals are added until it shows)."""
+    if not isinstance(x, Comparison):
+        raise _need("values", x, "a comparison")
+    return _values(x, decimals)
+
+
+def f_word(x: Any, more: str | None = None, less: str | None = None, same: str | None = None) -> str:
+    """The word the result calls for. Comparison: ``more`` when a is significantly higher,
+    ``less`` when significantly lower, else ``same`` (default "vaker"/"minder vaak"/"niet
+    significant verschillend"). Trend or change: ``more`` up, ``less`` down, ``same`` flat
+    (default "gestegen"/"gedaald"/"gelijk gebleven")."""
+    if isinstance(x, Comparison):
+        d = COMPARISON_WORDS
+        if x.higher:
+            return more or d[0]
+        if x.lower:
+            return less or d[1]
+        return same or d[2]
+    if isinstance(x, (Trend, Change)):
+        d = TREND_WORDS
+        return {"up": more or d[0], "down": less or d[1]}.get(x.direction, same or d[2])  # type: ignore[arg-type]
+    raise _need("word", x, "a comparison, trend or change")
+
+
+def f_compare(x: Any, more: str = "vaker", less: str = "minder vaak", same: str = "even vaak",
+              decimals: int = 0) -> str:
+    """A comparison with its values: "significant vaker (26% tegen 19%)"; not significant:
+    "vaker, maar het verschil is niet significant (26% tegen 24%)"; equal as printed:
+    "even vaak (25% tegen 25%)"."""
+    if not isinstance(x, Comparison):
+        raise _need("compare", x, "a comparison")
+    values = f"({_values(x, decimals)})"
+    word = more if x.direction == "higher" else less
+    if x.significant:
+        return f"significant {word} {values}"
+    fa, fb = values[1:-1].split(" tegen ")
+    if x.direction == "equal" or fa == fb:
+        return f"{same} {values}"
+    return f"{word}, maar het verschil is niet significant {values}"
+
+
+def f_series(x: Any, decimals: int = 0) -> str:
+    """The waves of a trend: "48% in 2014, 45% in 2017 en 40% in 2019"."""
+    if not isinstance(x, Trend):
+        raise _need("series", x, "a trend")
+    parts = [f"{f_pct(w, decimals) if w.unit == 'share' else fmt.number(w.value, 1)} in {w.wave}"
+             for w in x.waves]
+    return join_nl(parts)
+
+
+def join_nl(items: Sequence[Any], last: str = "en") -> str:
+    """"a, b en c"."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def f_labels(x: Any, lower: bool = True) -> list[str]:
+    """The labels of a ranking's figures (or a list of figures), in order."""
+    items = x.items if isinstance(x, Ranking) else x
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, Figure) for i in items):
+        raise _need("labels", x, "a ranking or a list of figures")
+    return [(i.label[:1].lower() + i.label[1:]) if lower else i.label for i in items]
+
+
+def f_capitalize(text: Any) -> str:
+    """Sentence-initial capital, Dutch style ("één" → "Eén"); a leading percentage or whole
+    number is written out, since no sentence starts with a numeral: "15% van …" → "Vijftien
+    procent van …"."""
+    text = str(text)
+    m = re.match(r"^(\d+)(%| procent)?(?=\s|$|[,.;:)])", text)
+    if m and int(m.group(1)) <= 100:
+        word = fmt.words(int(m.group(1)))
+        rest = text[m.end():]
+        text = word + (" procent" if m.group(2) else "") + rest
+    return fmt.capitalize(text)
+
+
+def f_month(period: Any) -> str:
+    """A ``YYYY-MM`` month in words: "maart 2020"."""
+    return fmt.month(str(period))
+
+
+def f_month_name(period: Any) -> str:
+    """Only the month of a ``YYYY-MM`` period: "maart"."""
+    return fmt.month(str(period)).split()[0]
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "pct": _guard(f_pct),
+    "number": _guard(f_number),
+    "thousands": _guard(f_thousands),
+    "grade": _guard(f_grade),
+    "ci": _guard(f_ci),
+    "fraction": _guard(f_fraction),
+    "approx": _guard(f_approx),
+    "words": _guard(f_words),
+    "count_of": _guard(f_count_of),
+    "share_of": _guard(f_share_of),
+    "pp": _guard(f_pp),
+    "values": _guard(f_values),
+    "word": _guard(f_word),
+    "compare": _guard(f_compare),
+    "series": _guard(f_series),
+    "labels": f_labels,
+    "join_nl": join_nl,
+    "capitalize": f_capitalize,
+    "month": f_month,
+    "month_name": f_month_name,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# the environment
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """Undefined names and attributes fail at once (never render as empty text)."""
+
+
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the chapters' text: ``[[ ]]``, ``[% %]``, ``[# #]``."""
+    env = jinja2.Environment(
+        variable_start_string="[[", variable_end_string="]]",
+        block_start_string="[%", block_end_string="%]",
+        comment_start_string="[#", comment_end_string="#]",
+        undefined=_Undefined, autoescape=False, keep_trailing_newline=True,
+        trim_blocks=False, lstrip_blocks=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+ENV = environment()
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a piece of text sits, for error messages."""
+
+    chapter: str
+    notebook: str = ""
+    cell: int | None = None
+    section: str = ""
+
+    def __str__(self) -> str:
+        parts = [f"chapter '{self.chapter}'" + (f" ({self.notebook})" if self.notebook else "")]
+        if self.cell is not None:
+            parts.append(f"cell {self.cell}")
+        if self.section:
+            parts.append(f"section '{self.section}'")
+        return ", ".join(parts)
+
+
+def context(register: Register, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a chapter's text can name: every finding by id, ``params`` (the edition's params
+    file), ``bron(...)`` (the source line of sources), ``threshold`` and ``alpha``."""
+    params = dict(params or {})
+    sources = params.get("sources", {}) or {}
+
+    def bron(*ids: str) -> str:
+        unknown = [s for s in ids if s not in sources]
+        if unknown:
+            raise TextError(f"bron(): unknown source(s) {unknown}; the params name: {', '.join(sources)}")
+        names = list(dict.fromkeys(sources[s]["bron"] for s in ids))
+        return "Bron: " + "; ".join(names) + "."
+
+    ctx: dict[str, Any] = {f.id: f for f in register}
+    ctx.update(params=params, bron=bron, threshold=register.threshold, alpha=register.alpha,
+               edition=register.edition)
+    return ctx
+
+
+def render(source: str, ctx: Mapping[str, Any], where: Where) -> str:
+    """Fill one template; every failure becomes a TextError naming ``where``."""
+    try:
+        names = jinja2.meta.find_undeclared_variables(ENV.parse(source))
+    except jinja2.TemplateSyntaxError as exc:  # also unknown filters (TemplateAssertionError)
+        hint = _filter_hint(str(exc))
+        raise TextError(f"{where}, line {exc.lineno}: {exc.message}{hint}") from None
+    unknown = sorted(names - set(ctx) - set(ENV.globals))
+    if unknown:
+        findings = [k for k, v in ctx.items() if isinstance(v, Finding)]
+        problems = []
+        for name in unknown:
+            near = difflib.get_close_matches(name, findings, n=3, cutoff=0.6)
+            problems.append(f"'{name}'" + (f" (nearest known ids: {', '.join(near)})" if near else ""))
+        raise TextError(f"{where}: unknown finding {'; '.join(problems)}. Register it in the chapter's "
+                        f"module or correct the id in the notebook's Markdown cell")
+    try:
+        return ENV.from_string(source).render(**ctx)
+    except TextError as exc:
+        raise TextError(f"{where}: {exc}") from None
+    except jinja2.UndefinedError as exc:
+        raise TextError(f"{where}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise TextError(f"{where}: {exc}") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise TextError(f"{where}: {type(exc).__name__}: {exc}") from None
+
+
+def _filter_hint(message: str) -> str:
+    m = re.search(r"No filter named '([^']+)'", message)
+    if not m:
+        return ""
+    near = difflib.get_close_matches(m.group(1), list(FILTERS), n=3, cutoff=0.5)
+    return f" (known filters: {', '.join(near) if near else ', '.join(sorted(FILTERS))})"
+
+
+# --------------------------------------------------------------------------------------------
+# typed numbers
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+#: Digits that are not data: cross-references (@tbl-x1), attributes ({#id}), article numbers.
+_NOT_DATA = re.compile(
+    r"@(?:tbl|fig|sec)-[\w:.\-]+|\{[^}\n]*\}|\(https?://[^)\s]+\)|https?://\S+"
+    r"|\b(?:artikel|artikelen|art\.)\s+\d+[a-z]?(?:\s*(?:,|en|lid)\s*\d+[a-z]?)*"
+    r"|\[\^[\w-]+\]|\b[A-Za-z]+-\d+\b",
+    re.IGNORECASE,
+)
+
+
+def literal_text(source: str) -> str:
+    """The text of a template outside its placeholders, blocks and comments."""
+    try:
+        tokens = ENV.lex(source)
+        return "".join(value for _, kind, value in tokens if kind == "data")
+    except jinja2.TemplateSyntaxError:
+        return source
+
+
+def typed_numbers(source: str) -> list[str]:
+    """Numbers typed in a template's literal text. None may be: every number in the text comes
+    from a placeholder — a finding, or a params value such as ``[[ params.waves.current ]]`` —
+    so that it follows the data and the edition. Not counted: cross-references, attributes,
+    URLs, article numbers ("artikel 10"), footnote marks and names such as "COVID-19"."""
+    text = _NOT_DATA.sub(" ", literal_text(source))
+    return _NUMBER.findall(text)
+
+
+# --------------------------------------------------------------------------------------------
+# notebooks
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*(\{[^}]*\})?\s*$")
+
+
+def _headings(text: str) -> list[str]:
+    return [m.group(2) for line in text.splitlines() if (m := _HEADING.match(line))]
+
+
+def fill_cells(
+    nb: nbformat.NotebookNode,
+    register: Register,
+    params: Mapping[str, Any],
+    *,
+    chapter: str,
+    notebook: str = "",
+) -> nbformat.NotebookNode:
+    """Fill every Markdown cell of ``nb`` in place; the template goes to the cell's metadata.
+
+    Stops at the first problem with a :class:`TextError`: unknown id, wrong filter, syntax, or a
+    number typed in the prose that is neither a placeholder nor a params value.
+    """
+    ctx = context(register, params)
+    section = ""
+    for index, cell in enumerate(nb.cells, start=1):
+        if cell.get("cell_type") != "markdown":
+            continue
+        meta = cell.setdefault("metadata", {})
+        template = meta.get(METADATA_KEY, {}).get("template", cell.get("source", ""))
+        if isinstance(template, list):
+            template = "".join(template)
+        heads = _headings(template)
+        where = Where(chapter, notebook, index, (heads[0] if heads else section))
+        typed = typed_numbers(template)
+        if typed:
+            raise TextError(
+                f"{where}: number(s) typed in the text: {', '.join(dict.fromkeys(typed))}. Every number comes "
+                f"from the findings register ([[ id | pct ]]) or from the params ([[ params.waves.current ]])")
+        cell["source"] = render(template, ctx, where)
+        if cell["source"] != template:
+            meta[METADATA_KEY] = {"template": template}
+        if heads:
+            section = heads[-1]
+    return nb
+
+
+def fill_notebook(path: Path, register_path: Path, params: Mapping[str, Any], *, chapter: str) -> Path:
+    """Fill the Markdown cells of the executed notebook ``path`` from the register saved at
+    ``register_path``; rewrites ``path`` (atomically) and returns it."""
+    from spiegel.findings import load
+
+    if not Path(register_path).is_file():
+        raise TextError(f"chapter '{chapter}': its findings register {register_path} was not written; the "
+                        f"notebook's last cell must save it (chapter.save())")
+    nb = nbformat.read(str(path), as_version=4)
+    fill_cells(nb, load(register_path), params, chapter=chapter, notebook=Path(path).name)
+    tmp = Path(path).with_name(Path(path).name + ".filling")
+    nbformat.write(nb, str(tmp))
+    tmp.replace(path)
+    return Path(path)

@@ -1,0 +1,176 @@
+"""Filling the chapters' Markdown from the findings register: filters, wording chosen from
+results, disclosure control in sentences, and errors that name the place."""
+
+import nbformat
+import pytest
+
+from spiegel import stats
+from spiegel.findings import Register
+from spiegel.sdc import SUPPRESSED_MARK
+from spiegel.stats import Estimate
+from spiegel.text import TextError, Where, context, fill_cells, render, typed_numbers
+
+PARAMS = {"edition": 2022, "waves": {"current": 2021, "earlier": [2014, 2017, 2019]},
+          "periods": {"na": {"start": "2020-03"}},
+          "sources": {"klanten_pw": {"bron": "Arbeidsinspectie, enquête 2021"}, "cbs": {"bron": "CBS"}}}
+WHERE = Where("test", "01_test.ipynb", 3, "Inleiding")
+
+
+def est(value, n):
+    return Estimate.from_aggregate(value, n)
+
+
+@pytest.fixture
+def reg():
+    r = Register("test", 2022, threshold=10)
+    r.figure("kan_werken", est(0.565, 700), label="Kan nu werken")
+    r.figure("derde", est(0.333, 700))
+    r.figure("klein", est(0.15, 700))
+    r.figure("klein_groepje", est(0.0, 6))
+    r.figure("personen", 416000, n=416000)
+    r.figure("cijfer", Estimate(7.46, 7.3, 7.6, 300, 300.0, "mean"), unit="grade")
+    r.comparison("m_v", stats.compare_shares(est(0.30, 800), est(0.22, 700)), a_label="mannen", b_label="vrouwen")
+    r.comparison("m_v_ns", stats.compare_shares(est(0.26, 200), est(0.24, 200)))
+    r.comparison("m_v_klein", stats.compare_shares(est(0.0, 6), est(0.2, 500)))
+    r.trend("pakkans", [(2014, est(0.55, 900)), (2019, est(0.45, 900)), (2021, est(0.40, 900))])
+    r.count("regios", 18, 34)
+    return r
+
+
+def fill(text, reg):
+    return render(text, context(reg, PARAMS), WHERE)
+
+
+@pytest.mark.parametrize("template, expected", [
+    ("[[ kan_werken | pct ]]", "57%"),
+    ("[[ kan_werken | pct(1) ]]", "56,5%"),
+    ("[[ derde | fraction ]]", "één op de drie"),
+    ("[[ derde | fraction | capitalize ]]", "Eén op de drie"),
+    ("[[ klein | pct | capitalize ]] zegt dat", "Vijftien procent zegt dat"),
+    ("[[ kan_werken | share_of('klanten') ]]", "bijna zes op de tien klanten (57%)"),
+    ("[[ klein | share_of('klanten') ]]", "15% van de klanten"),
+    ("[[ personen | number ]]", "416.000"),
+    ("[[ personen | thousands ]]", "416 dzd"),
+    ("[[ cijfer | grade ]]", "7,5"),
+    ("[[ regios | count_of ]]", "achttien van de vierendertig"),
+    ("[[ regios | words | capitalize ]]", "Achttien"),
+    ("[[ m_v | values ]]", "30% tegen 22%"),
+    ("[[ m_v | compare ]]", "significant vaker (30% tegen 22%)"),
+    ("[[ m_v_ns | compare ]]", "vaker, maar het verschil is niet significant (26% tegen 24%)"),
+    ("[[ m_v | word('vaker', 'minder vaak', 'even vaak') ]]", "vaker"),
+    ("[[ m_v_ns | word('vaker', 'minder vaak', 'even vaak') ]]", "even vaak"),
+    ("[[ pakkans | word ]]", "gedaald"),
+    ("[[ pakkans | series ]]", "55% in 2014, 45% in 2019 en 40% in 2021"),
+    ("[[ params.waves.current ]]", "2021"),
+    ("[[ params.periods.na.start | month ]]", "maart 2020"),
+    ("[[ bron('klanten_pw', 'cbs') ]]", "Bron: Arbeidsinspectie, enquête 2021; CBS."),
+    ("[% if m_v.significant %]wel[% else %]niet[% endif %]", "wel"),
+    ("[% if m_v_ns.significant %]wel[% else %]niet[% endif %]", "niet"),
+])
+def test_filters(reg, template, expected):
+    assert fill(template, reg) == expected
+
+
+def test_wording_follows_the_result_when_it_reverses():
+    def reg_with(a, b):
+        r = Register("t", 2022, threshold=10)
+        r.comparison("c", stats.compare_shares(est(a, 800), est(b, 800)))
+        r.trend("t", [(2017, est(a, 800)), (2021, est(b, 800))])
+        return r
+
+    text = "Mannen zoeken [[ c | word('vaker', 'minder vaak', 'even vaak') ]] werk; het aandeel is [[ t | word ]]."
+    assert fill(text, reg_with(0.30, 0.20)) == "Mannen zoeken vaker werk; het aandeel is gedaald."
+    assert fill(text, reg_with(0.20, 0.30)) == "Mannen zoeken minder vaak werk; het aandeel is gestegen."
+    assert fill(text, reg_with(0.25, 0.255)) == "Mannen zoeken even vaak werk; het aandeel is gelijk gebleven."
+
+
+@pytest.mark.parametrize("template", [
+    "Kleine groep: [[ klein_groepje | pct ]].",
+    "[[ m_v_klein | compare ]]",
+    "[[ m_v_klein | values ]]",
+    "Zij zoeken [[ m_v_klein | word('vaker', 'minder vaak', 'even vaak') ]] werk.",
+    "[[ klein_groepje | fraction | capitalize ]]",
+])
+def test_a_suppressed_finding_never_leaks_into_a_sentence(reg, template):
+    out = fill(template, reg)
+    assert SUPPRESSED_MARK in out and "minder dan 10" in out
+    assert "0%" not in out and "20%" not in out and "vaker" not in out.replace("Zij zoeken", "")
+
+
+def test_no_direction_is_claimed_between_suppressed_values(reg):
+    assert fill("[% if m_v_klein.higher or m_v_klein.lower %]richting[% endif %]", reg) == ""
+    assert fill("[% if m_v_klein.shown %]getoond[% else %]niet getoond[% endif %]", reg) == "niet getoond"
+
+
+def test_an_unknown_id_names_the_place_and_the_nearest_ids(reg):
+    with pytest.raises(TextError) as err:
+        fill("Zo zegt [[ kan_werkn | pct ]] dat.", reg)
+    msg = str(err.value)
+    assert "chapter 'test'" in msg and "cell 3" in msg and "Inleiding" in msg
+    assert "'kan_werkn'" in msg and "kan_werken" in msg
+
+
+@pytest.mark.parametrize("template, needs", [
+    ("[[ personen | pct ]]", "filter 'pct' needs a figure with unit share"),
+    ("[[ m_v | pct ]]", "'m_v' (a comparison)"),
+    ("[[ kan_werken | count_of ]]", "count_of' needs a count"),
+    ("[[ kan_werken | compare ]]", "compare' needs a comparison"),
+    ("[[ regios | series ]]", "series' needs a trend"),
+    ("[[ kan_werken | word ]]", "word' needs a comparison, trend or change"),
+])
+def test_a_filter_on_the_wrong_kind_of_finding_says_so(reg, template, needs):
+    with pytest.raises(TextError, match="chapter 'test'") as err:
+        fill(template, reg)
+    assert needs in str(err.value)
+
+
+def test_unknown_filters_attributes_and_syntax_errors_name_the_place(reg):
+    with pytest.raises(TextError, match=r"No filter named 'pcnt'.*known filters: pct"):
+        fill("[[ kan_werken | pcnt ]]", reg)
+    with pytest.raises(TextError, match="has no attribute 'sigificant'"):
+        fill("[% if m_v.sigificant %]x[% endif %]", reg)
+    with pytest.raises(TextError, match="line 2"):
+        fill("regel een\n[% if m_v.significant %]x", reg)
+
+
+@pytest.mark.parametrize("text", [
+    "Heading {.unnumbered} and @fig-arbeidsvermogen and @tbl-x",
+    "Math $x^2$ and a Quarto shortcode {{< pagebreak >}} and {{ jinja }} and {% raw %}",
+    "A [link](https://example.org/a?b=1) and *emphasis* and `code`",
+    "::: note\nN = text\n:::",
+])
+def test_pandoc_quarto_and_jupyter_markdown_pass_through_untouched(reg, text):
+    assert fill(text, reg) == text
+
+
+@pytest.mark.parametrize("text, typed", [
+    ("Van de klanten zegt 57% dat.", ["57"]),
+    ("Sinds maart 2020 zijn er minder starts.", ["2020"]),
+    ("In totaal 1.234 personen en 7,5 als cijfer.", ["1.234", "7,5"]),
+    ("Wet SUWI (artikel 10) en COVID-19, zie @tbl-uwv-3 en [^2].", []),
+    ("Al [[ kan_werken | pct ]] in [[ params.waves.current ]].", []),
+])
+def test_numbers_typed_in_the_text_are_found(text, typed):
+    assert typed_numbers(text) == typed
+
+
+def _notebook(*markdown):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(m) for m in markdown]
+    return nb
+
+
+def test_fill_cells_fills_every_markdown_cell_and_keeps_the_template(reg):
+    nb = _notebook("# Titel", "## Sectie\n\nAl [[ kan_werken | pct ]] kan werken.", "Geen placeholders.")
+    fill_cells(nb, reg, PARAMS, chapter="test")
+    assert nb.cells[1].source == "## Sectie\n\nAl 57% kan werken."
+    assert nb.cells[1].metadata["spiegel"]["template"] == "## Sectie\n\nAl [[ kan_werken | pct ]] kan werken."
+    assert "spiegel" not in nb.cells[2].metadata
+    fill_cells(nb, reg, PARAMS, chapter="test")  # filling again starts from the template
+    assert nb.cells[1].source == "## Sectie\n\nAl 57% kan werken."
+
+
+def test_fill_cells_names_the_section_of_a_typed_number(reg):
+    nb = _notebook("# Titel", "## Behoefte\n\nTekst.", "Nu zegt 57% dat.")
+    with pytest.raises(TextError, match=r"cell 3, section 'Behoefte'.*typed in the text: 57"):
+        fill_cells(nb, reg, PARAMS, chapter="test")
