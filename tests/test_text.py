@@ -174,3 +174,41 @@ def test_fill_cells_names_the_section_of_a_typed_number(reg):
     nb = _notebook("# Titel", "## Behoefte\n\nTekst.", "Nu zegt 57% dat.")
     with pytest.raises(TextError, match=r"cell 3, section 'Behoefte'.*typed in the text: 57"):
         fill_cells(nb, reg, PARAMS, chapter="test")
+
+
+@pytest.mark.parametrize("template, words", [
+    ("Mannen zoeken vaker werk dan vrouwen.", ["vaker"]),
+    ("Het aandeel is gestegen; de grootste groep zoekt niet.", ["gestegen", "grootste"]),
+    ("Zij zoeken [[ c | word('vaker', 'minder vaak') ]] werk.", []),
+    ("[% if c.higher %]Het aandeel is hoger.[% else %]Het is lager.[% endif %]", []),
+    ("Het verschil is niet significant.", ["significant"]),
+])
+def test_result_words_typed_outside_a_choice_are_found(template, words):
+    from spiegel.text import typed_wording
+
+    assert typed_wording(template) == words
+
+
+@pytest.mark.parametrize("template, words", [
+    ("Twee op de drie klanten zegt dat.", ["Twee op de drie"]),
+    ("Ruim de helft, en achttien van de vierendertig regio's.", ["de helft", "achttien van de vierendertig"]),
+    ("Vijftien procent, bijna zeven.", ["Vijftien procent", "bijna zeven"]),
+    ("De drie regelingen werken vanuit één plan.", []),
+    ("[[ x | fraction | capitalize ]] klanten.", []),
+])
+def test_counts_written_out_by_hand_are_found(template, words):
+    from spiegel.text import typed_count_words
+
+    assert typed_count_words(template) == words
+
+
+@pytest.mark.parametrize("text, starts", [
+    ("Zo is het. 57% zegt dat.", ["57% zegt dat."]),
+    ("- 12 regio's hebben er een.", ["12 regio's hebben er een."]),
+    ("Van de klanten zegt 57% dat. De 3 groepen.", []),
+    ("## 2.3 Kop\n\n::: note\n712 klanten\n:::", []),
+])
+def test_sentences_starting_with_a_numeral_are_found(text, starts):
+    from spiegel.text import numeral_sentence_starts
+
+    assert numeral_sentence_starts(text) == starts

@@ -72,3 +72,19 @@ def open(params_path: str | Path, chapter_id: str) -> Session:  # noqa: A001 - r
     data = module.load(edition)
     charts.enable()
     return Session(chapter_id, edition, module, data, module.findings(data))
+
+
+def filled_text(edition: Edition, chapter_id: str, data: Any = None) -> list[str]:
+    """The chapter's Markdown cells filled from a register computed on ``data`` (default: the
+    edition's data) without executing the notebook — for tests that change the data and check
+    that the wording follows."""
+    import nbformat
+
+    from spiegel.text import fill_cells
+
+    module = module_for(chapter_id)
+    data = module.load(edition) if data is None else data
+    spec = next(c for c in edition.chapters if c.id == chapter_id)
+    nb = nbformat.read(str(spec.notebook), as_version=4)
+    fill_cells(nb, module.findings(data), edition.raw, chapter=chapter_id, notebook=spec.notebook.name)
+    return [c.source for c in nb.cells if c.cell_type == "markdown"]

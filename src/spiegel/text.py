@@ -508,3 +508,60 @@ def fill_notebook(path: Path, register_path: Path, params: Mapping[str, Any], *,
     nbformat.write(nb, str(tmp))
     tmp.replace(path)
     return Path(path)
+
+
+# --------------------------------------------------------------------------------------------
+# house style and wording checks (run by the tests over every chapter)
+
+
+#: Words that state a result. In a template they must come from a filter (``word``,
+#: ``compare``) or sit inside a ``[% if %]`` on a registered result, never in plain text.
+COMPARATIVES = re.compile(
+    r"\b(vaker|minder vaak|even vaak|hoger|lager|groter|kleiner|gestegen|gedaald|toegenomen|afgenomen|"
+    r"stijgt|daalt|steeg|daalde|positiever|negatiever|somberder|kritischer|grootste|kleinste|"
+    r"significant\w*)\b", re.IGNORECASE)
+_NUMBER_WORD = (r"(?:een|één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|\w+tien|\w*twintig|"
+                r"\w*dertig|\w*veertig|\w*vijftig|\w*zestig|\w*zeventig|\w*tachtig|\w*negentig|honderd)")
+#: Number words used as counts or shares: "twee op de drie", "achttien van de", "de helft".
+COUNT_WORDS = re.compile(
+    rf"\b{_NUMBER_WORD}\s+(?:op|van)\s+de\s+{_NUMBER_WORD}\b|\b{_NUMBER_WORD}\s+procent\b"
+    rf"|\b(?:de\s+)?(?:helft|driekwart)\b|\been\s+kwart\b"
+    rf"|\b(?:ruim|bijna|circa|ongeveer)\s+{_NUMBER_WORD}\b", re.IGNORECASE)
+
+
+def _plain_data(node: jinja2.nodes.Node, inside_choice: bool = False) -> list[str]:
+    """Literal text of a template AST outside every ``[% if %]``/``[% for %]`` block."""
+    out: list[str] = []
+    if isinstance(node, jinja2.nodes.TemplateData):
+        return [] if inside_choice else [node.data]
+    choice = inside_choice or isinstance(node, (jinja2.nodes.If, jinja2.nodes.For, jinja2.nodes.CondExpr))
+    for child in node.iter_child_nodes():
+        out.extend(_plain_data(child, choice))
+    return out
+
+
+def typed_wording(source: str) -> list[str]:
+    """Result words (vaker, gestegen, de grootste, …) typed outside a result-dependent choice."""
+    text = " ".join(_plain_data(ENV.parse(source)))
+    return [m.group(0) for m in COMPARATIVES.finditer(text)]
+
+
+def typed_count_words(source: str) -> list[str]:
+    """Number words used as counts or shares ("twee op de drie", "de helft") typed in the text."""
+    text = " ".join(_plain_data(ENV.parse(source)))
+    return [m.group(0) for m in COUNT_WORDS.finditer(text)]
+
+
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?])\s+|^\s*(?:[-*+]|\d+\.)\s+|\*\*\s*)(?=\d)", re.MULTILINE)
+
+
+def numeral_sentence_starts(text: str) -> list[str]:
+    """Sentences of filled text that begin with a numeral (house style: write "Een kwart",
+    "Vijftien procent", or rephrase). Headings and notes under tables are not prose."""
+    hits = []
+    for para in re.split(r"\n\s*\n", text):
+        if re.match(r"\s*(#|:::|\|)", para):
+            continue
+        for m in _SENTENCE_START.finditer(para):
+            hits.append(para[m.end():m.end() + 60].split("\n")[0])
+    return hits
