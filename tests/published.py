@@ -12,8 +12,14 @@ NEAR = 0.06       # how far "ruim"/"bijna" may lie from the printed value
 
 
 def reference(name: str) -> dict:
-    """The published figures of one chapter: {"findings": {id: finding}, "tables": {id: table}}."""
-    raw = yaml.safe_load((Path(__file__).parent / "reference" / f"{name}.yaml").read_text("utf-8"))
+    """The published figures of one chapter, ``name`` = "<chapter>_<edition>": read from the chapter's
+    folder (``src/spiegel/chapters/<chapter>/published_<edition>.yaml``), else from tests/reference.
+    Returns {"findings": {id: finding}, "tables": {id: table}}."""
+    chapter, edition = name.rsplit("_", 1)
+    path = Path(__file__).parents[1] / "src" / "spiegel" / "chapters" / chapter / f"published_{edition}.yaml"
+    if not path.is_file():
+        path = Path(__file__).parent / "reference" / f"{name}.yaml"
+    raw = yaml.safe_load(path.read_text("utf-8"))
     return {"findings": {f["id"]: f for f in raw["findings"]}, "tables": {t["id"]: t for t in raw["tables"]}}
 
 
