@@ -20,7 +20,7 @@ CONTRACTS    := $(wildcard data_contracts/*.yml) src/spiegel/contracts.py src/sp
 ANALYSIS_SRC := $(wildcard src/spiegel/*.py src/spiegel/chapters/*.py)
 RENDER_SRC   := $(wildcard src/spiegel/render/*) _quarto.yml
 
-.PHONY: report test venv data validate notebooks refresh-notebooks clean distclean
+.PHONY: report test venv data validate notebooks refresh-notebooks preview lab clean distclean
 .DELETE_ON_ERROR:
 
 report: $(BUILD)/book.$(RENDERER).stamp
@@ -78,6 +78,18 @@ test: $(INSTALLED) $(DATA_FILES)
 # Store fresh outputs in the committed notebooks (what nbval compares against).
 refresh-notebooks: $(DATA_FILES) | $(BUILD)/validation.stamp
 	$(SPIEGEL) --params $(PARAMS) refresh
+
+# Re-execute and render one chapter: make preview CHAPTER=gemeenten (prints where the page is).
+preview: $(DATA_FILES) | $(INSTALLED)
+	@test -n "$(CHAPTER)" || { echo "spiegel: name the chapter: make preview CHAPTER=<id> (see chapters: in $(PARAMS))" >&2; exit 2; }
+	$(SPIEGEL) --params $(PARAMS) preview --chapter $(CHAPTER)
+
+# Open the chapters in JupyterLab (installed into .venv the first time), on this edition's params.
+lab: $(DATA_FILES) | $(INSTALLED)
+	@$(VENV)/bin/python -c "import jupyterlab" 2>/dev/null || { \
+	  echo "spiegel: installing JupyterLab into $(VENV) (once, about a minute)"; \
+	  $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,edit]'; }
+	SPIEGEL_PARAMS=$(abspath $(PARAMS)) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 clean:
 	rm -rf build _book _book.tmp-* _book.old-*

@@ -223,3 +223,16 @@ def test_broken_input_stops_the_build_and_keeps_the_book(built, kind, tmp_path):
         assert "empty" in output
     assert {p.name: p.read_bytes() for p in book.iterdir()} == before
     params_path.unlink()
+
+
+def test_preview_renders_one_chapter_with_the_books_numbering(built):
+    project, _, _ = built
+    result = subprocess.run([str(project / ".venv" / "bin" / "spiegel"), "--params", "params/2022.yml",
+                             "preview", "--chapter", "wsp"], cwd=project, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    page = Path(result.stdout.strip().splitlines()[-1])
+    assert page == project / "build" / str(EDITION) / "preview" / "book" / "04_wsp.html" and page.is_file()
+    html = page.read_text("utf-8")
+    assert "Regionale werkgeversdienstverlening" in html and "Tabel 5" in html  # numbering continues
+    assert not (project / "_book" / "preview").exists()  # the book itself is not touched

@@ -8,7 +8,7 @@ import yaml
 
 def test_environment_yml_mirrors_the_pyproject_pins(root):
     project = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]
-    pins = project["dependencies"] + project["optional-dependencies"]["test"]
+    pins = project["dependencies"] + [p for extra in project["optional-dependencies"].values() for p in extra]
     assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][A-Za-z0-9_.\-]*", p) for p in pins), pins
     env = yaml.safe_load((root / "environment.yml").read_text("utf-8"))
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)

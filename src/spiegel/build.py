@@ -83,9 +83,10 @@ def _short(exc: Exception) -> str:
     return " | ".join(tail) if tail else type(exc).__name__
 
 
-def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bool = True) -> Path:
-    """Execute one chapter with the edition's parameters into ``build/<edition>/notebooks``, and
-    fill its Markdown cells from the findings register the run saved."""
+def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bool = True,
+                output: Path | None = None) -> Path:
+    """Execute one chapter with the edition's parameters into ``build/<edition>/notebooks`` (or
+    ``output``), and fill its Markdown cells from the findings register the run saved."""
     from spiegel.chapter import findings_path
     from spiegel.findings import load
     from spiegel.text import fill_cells
@@ -101,7 +102,7 @@ def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bo
                              f"the notebook's last cell must call ch.save()")
         fill_cells(nb, load(register), edition.raw, chapter=chapter.id, notebook=chapter.notebook.name)
 
-    return execute(chapter.notebook, executed_path(edition, chapter), {"params_path": str(edition.path)},
+    return execute(chapter.notebook, output or executed_path(edition, chapter), {"params_path": str(edition.path)},
                    log, progress, finish=fill)
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``spiegel synth|validate|run|render|build|deps|refresh``.
+"""Command line: ``spiegel synth|validate|run|render|build|deps|refresh|preview``.
 
 Every command takes ``--params params/<edition>.yml`` (default: params/2022.yml). Errors are
 reported as one clear message and a non-zero exit code, not a traceback.
@@ -86,6 +86,27 @@ def _refresh(edition, args) -> int:
     return 0
 
 
+def _preview(edition, args) -> int:
+    """Validate, execute one chapter and render it to HTML beside the last build's other chapters."""
+    from spiegel.build import chapter_by_id, executed_path, run_chapter
+    from spiegel.render import render_book
+
+    chapter = chapter_by_id(edition, args.chapter)
+    status = _validate(edition, argparse.Namespace(out=None))
+    if status:
+        return status
+    folder = edition.build_dir / "preview"
+    notebook = run_chapter(edition, chapter, progress=False, output=folder / chapter.notebook.name)
+    # Other chapters as last built (so Tabel/Figuur numbers are right), where they exist.
+    executed = {c.id: notebook if c.id == chapter.id else executed_path(edition, c) for c in edition.chapters}
+    executed = {cid: path for cid, path in executed.items() if path.exists()}
+    book = render_book(edition, executed, folder / "book")
+    page = book / f"{chapter.notebook.stem}.html"
+    print(f"preview: chapter {chapter.number} ({chapter.id}) -> {page}", file=sys.stderr)
+    print(page)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="spiegel", description="Build the Spiegel Bestaanszekerheid.")
     p.add_argument("--params", default=DEFAULT_PARAMS, help=f"edition params file (default {DEFAULT_PARAMS})")
@@ -114,6 +135,9 @@ def parser() -> argparse.ArgumentParser:
     f = sub.add_parser("refresh", help="re-execute the committed notebooks in place (their outputs are what nbval checks)")
     f.add_argument("--chapter", action="append", help="chapter id or notebook stem (repeatable)")
     f.set_defaults(func=_refresh)
+    pv = sub.add_parser("preview", help="re-execute one chapter and render it to HTML (build/<edition>/preview/)")
+    pv.add_argument("--chapter", required=True, help="chapter id or notebook stem")
+    pv.set_defaults(func=_preview)
     return p
 
 
