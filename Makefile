@@ -89,7 +89,8 @@ lab: $(DATA_FILES) | $(INSTALLED)
 	@$(VENV)/bin/python -c "import jupyterlab" 2>/dev/null || { \
 	  echo "spiegel: installing JupyterLab into $(VENV) (once, about a minute)"; \
 	  $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,edit]'; }
-	SPIEGEL_PARAMS=$(abspath $(PARAMS)) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	SPIEGEL_PARAMS=$(abspath $(PARAMS)) $(VENV)/bin/jupyter lab --notebook-dir=notebooks \
+	  $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 clean:
 	rm -rf build _book _book.tmp-* _book.old-*
