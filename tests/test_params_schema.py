@@ -151,6 +151,15 @@ def test_unknown_keys_are_refused_with_a_suggestion(project, old, new, key, sugg
     assert f": {key}" in unknown[0] and f"did you mean '{suggestion}'?" in unknown[0], unknown[0]
 
 
+@pytest.mark.parametrize("mutate, line", [
+    (lambda r: r.update(sources={}), "sources: an empty mapping is not allowed; must be a mapping of source id"),
+    (lambda r: r["sources"].update({2021: r["sources"].pop("cbs_bijstand")}), "sources: key 2021 is not allowed; keys must be text"),
+    (lambda r: r["sources"].update(cbs_bijstand=None), "sources.cbs_bijstand: an empty value is not allowed; must be a mapping"),
+])
+def test_empty_or_misnamed_sources_are_named(project, mutate, line):
+    _one(project, _with(mutate), line)
+
+
 def test_an_unknown_key_without_a_near_name_lists_what_is_allowed(project):
     line = _one(project, BASE + "\nfoo: 1\n", "foo: unknown key", "allowed here: edition, title")
     assert "did you mean" not in line
@@ -158,6 +167,22 @@ def test_an_unknown_key_without_a_near_name_lists_what_is_allowed(project):
 
 def test_a_key_given_twice_is_refused(project):
     _one(project, _edited("seed: 20220906", "seed: 20220906\nseed: 1"), "key 'seed' appears twice", "line")
+
+
+@pytest.mark.parametrize("content, needle", [
+    (b"", "an empty value is not allowed at the top level"),
+    (b"- edition: 2022\n", "a list is not allowed at the top level"),
+    (b"edition: 2022\ntitle: [x\n", "not valid YAML: line 3"),
+    (BASE.replace('publication_date: "2022-09-06"', "publication_date: 2022-02-30").encode(), "day is out of range"),
+    ("title: Spiegel \u00e9\n".encode("latin-1"), "not UTF-8 text"),
+])
+def test_unreadable_params_files_are_one_clear_line(project, content, needle):
+    path = project / "params" / "2022.yml"
+    path.write_bytes(content)
+    with pytest.raises(ParamsError) as err:
+        load_params(path)
+    assert str(err.value).startswith(f"{path}: ") and needle in str(err.value)
+    assert len(str(err.value).splitlines()) == 1
 
 
 def test_several_problems_give_one_line_each(project):

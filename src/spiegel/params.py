@@ -319,7 +319,7 @@ def _problem(error: dict, raw: Any) -> str:
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"{where}{chapter}: unknown key{hint} (allowed here: {', '.join(allowed)})"
     if loc and loc[-1] == "[key]":
-        return f"{_key_path(loc[:-1])}: key {_shown(error.get('input'))} is not allowed; keys must be text"
+        return f"{_key_path(loc[:-2])}: key {_shown(error.get('input'))} is not allowed; keys must be text"
     _, description = _schema_at(loc)
     allowed = description or _GENERIC.get(kind, "").format(**(error.get("ctx") or {}))
     if kind in ("dict_type", "model_type") and isinstance(error.get("input"), list) and "not a list" not in allowed:
@@ -327,6 +327,9 @@ def _problem(error: dict, raw: Any) -> str:
     elif kind == "list_type" and isinstance(error.get("input"), dict) and "not a mapping" not in allowed:
         allowed = f"{allowed} (not a mapping)"
     allowed = allowed or error["msg"]
+    if kind == "too_short":
+        empty = "an empty mapping" if isinstance(error.get("input"), dict) else "an empty list"
+        return f"{where}{chapter}: {empty} is not allowed; must be {allowed}, with at least one entry"
     if kind == "missing":
         return f"{where}{chapter}: required key is missing; must be {allowed}"
     return f"{where}{chapter}: {_shown(error.get('input'))} is not allowed; must be {allowed}"
@@ -531,7 +534,9 @@ def load_params(path: str | Path) -> Edition:
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
     except UnicodeDecodeError as exc:
-        raise ParamsError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise ParamsError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except ValueError as exc:  # a value YAML reads as a date but that is none, such as 2022-02-30
+        raise ParamsError(f"{path}: not valid YAML: {exc} (a date written YYYY-MM-DD that does not exist?)") from None
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: {_shown(raw)} is not allowed at the top level; must be a mapping "
                           "(key: value lines, starting with edition:, title:, ...)")
