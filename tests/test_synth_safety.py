@@ -151,6 +151,16 @@ def test_an_existing_file_synth_did_not_write_is_refused_and_nothing_is_written(
     assert _files(tmp_path / "data") == data_before  # the file kept, the other sources not written
 
 
+@pytest.mark.parametrize("file, needle", [("data/2022", "data/2022 is a folder"),
+                                          ("data/2022/cbs.xlsx", "data/2022/cbs.xlsx has no .csv or .parquet")])
+def test_a_target_synth_cannot_write_is_refused_before_anything_is_written(tmp_path, file, needle):
+    edition = load_params(_project(tmp_path, {"cbs_bijstand": file}))
+    (tmp_path / "data" / "2022").mkdir(parents=True)
+    with pytest.raises(RuntimeError, match=f"source 'cbs_bijstand': {needle}"):
+        synth.generate(edition, list(SMALL))
+    assert _files(tmp_path / "data") == {}
+
+
 def test_a_hand_edited_file_is_refused_after_synth_wrote_it(tmp_path):
     edition = load_params(_project(tmp_path))
     synth.generate(edition, list(SMALL))

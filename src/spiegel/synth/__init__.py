@@ -43,6 +43,7 @@ class SynthError(RuntimeError):
 
 
 MANIFEST_NAME = ".synthetic-manifest.json"
+SUFFIXES = (".csv", ".parquet")
 HISTORY = 20  # versions remembered per file (a run interrupted mid-write leaves the previous one)
 
 
@@ -111,12 +112,20 @@ def generate(edition: Edition, sources: list[str] | None = None, log=sys.stderr)
     if unknown:
         raise KeyError(f"no synthetic generator for: {', '.join(unknown)}")
     targets = {sid: edition.sources[sid].path for sid in wanted}
-    outside = [f"source '{sid}': {path} is outside the project's data folder {edition.data_dir}/; "
-               f"synthetic data is only written there (set synthetic: false in {edition.path.name} if it "
-               "is real data, or point the source's file into data/)"
-               for sid, path in targets.items() if _inside_data_dir(edition, path) is None]
-    if outside:
-        raise SynthError("\n".join(outside))
+    refused = []
+    for sid, path in targets.items():
+        if _inside_data_dir(edition, path) is None:
+            refused.append(f"source '{sid}': {path} is outside the project's data folder {edition.data_dir}/; "
+                           f"synthetic data is only written there (set synthetic: false in {edition.path.name} "
+                           "if it is real data, or point the source's file into data/)")
+        elif path.is_dir():
+            refused.append(f"source '{sid}': {_shown(path, edition.root)} is a folder, not a file; "
+                           "point the source's file at a file name in data/")
+        elif path.suffix not in SUFFIXES:
+            refused.append(f"source '{sid}': {_shown(path, edition.root)} has no {' or '.join(SUFFIXES)} "
+                           "suffix; synth writes only those formats")
+    if refused:
+        raise SynthError("\n".join(refused))
     manifest = read_manifest(edition)
 
     # Generate everything in memory first; refuse before writing when any target holds a file that
