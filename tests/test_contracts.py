@@ -168,6 +168,7 @@ class Project:
     def __init__(self, root: Path, frames: dict[str, pd.DataFrame]):
         self.root = root
         shutil.copytree(ROOT / "data_contracts", root / "data_contracts")
+        shutil.copytree(ROOT / "notebooks", root / "notebooks")  # the params name the chapter notebooks
         raw = yaml.safe_load((ROOT / "params" / "2022.yml").read_text(encoding="utf-8"))
         # Only the chapter 2 sources these tests build data for (other chapters test their own).
         raw["sources"] = {sid: raw["sources"][sid] for sid in SOURCES}

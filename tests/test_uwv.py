@@ -183,6 +183,7 @@ class Project:
     def __init__(self, root: Path):
         self.root = root
         shutil.copytree(ROOT / "data_contracts", root / "data_contracts")
+        shutil.copytree(ROOT / "notebooks", root / "notebooks")  # the params name the chapter notebooks
         (root / "params").mkdir()
         shutil.copy(ROOT / "params" / "2022.yml", root / "params" / "2022.yml")
         self.edition = load_params(root / "params" / "2022.yml")

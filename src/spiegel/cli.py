@@ -1,7 +1,8 @@
 """Command line: ``spiegel synth|validate|run|render|build|deps|refresh|preview``.
 
 Every command takes ``--params params/<edition>.yml`` (default: params/2022.yml). Errors are
-reported as one clear message and a non-zero exit code, not a traceback.
+reported as one clear line per problem (`spiegel: <params file>: <key>: ...`) and a non-zero exit
+code, not a traceback.
 """
 
 from __future__ import annotations
@@ -147,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         edition = load_params(args.params)
         return args.func(edition, args)
     except ParamsError as exc:
-        print(f"spiegel: {exc}", file=sys.stderr)
+        # One line per problem, each naming the params file and the key; no traceback.
+        for problem in exc.problems:
+            print(f"spiegel: {problem}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - known failure types print one line
         from spiegel.build import BuildError
@@ -160,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             pass
         if isinstance(exc, known):
-            print(f"spiegel {args.command}: {exc}", file=sys.stderr)
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                print(f"spiegel {args.command}: {line}", file=sys.stderr)
             return 1
         raise
 

@@ -1,19 +1,388 @@
-"""Load and check an edition's parameters (``params/<edition>.yml``)."""
+"""Load and check an edition's parameters (``params/<edition>.yml``).
+
+The file is validated against a schema (pydantic models below) on load: every key, its type and
+what values are allowed. Problems are raised as one ``ParamsError`` whose message has one line per
+problem, naming the params file, the key path (``sources.klanten_pw.file``, ``chapters[1].number``,
+list positions counted from 0), the value given and what is allowed.
+
+Project root: the nearest folder holding both ``data_contracts/`` and ``params/``, searched
+upwards from the params file's folder, and otherwise upwards from the current directory. Relative
+paths in the params (source files, notebooks) are relative to that root; absolute paths stay as
+they are.
+"""
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
+import difflib
+import json
+import os
+import re
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
-REQUIRED_KEYS = ("edition", "title", "disclosure_threshold", "sources", "chapters", "periods", "waves")
-REQUIRED_SOURCE_KEYS = ("file", "contract", "title", "bron")
+#: Survey cells and register counts based on fewer units than this are no disclosure control at all.
+MIN_DISCLOSURE_THRESHOLD = 5
+DEFAULT_ALPHA = 0.05
+DEFAULT_CONFIDENCE = 0.95
+#: The folders that mark the project root.
+ROOT_MARKERS = ("data_contracts", "params")
 
 
 class ParamsError(ValueError):
-    """The params file is missing, unreadable or incomplete."""
+    """The params file is missing, unreadable or does not conform to the schema.
+
+    ``problems`` holds one readable line per problem; ``str()`` joins them with newlines."""
+
+    def __init__(self, message: str | list[str]):
+        self.problems = [message] if isinstance(message, str) else list(message)
+        super().__init__("\n".join(self.problems))
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+class _ParamsLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans only (``true``/``false``; ``yes``, ``no``, ``on``, ``off`` stay text, so the
+    schema refuses them where a boolean belongs), and a key given twice in one mapping is an error."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' appears twice (lines {seen[key]} and {line})", key_node.start_mark)
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
+_ParamsLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ParamsLoader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def _fail(message: str, **ctx: Any):
+    raise PydanticCustomError("spiegel", message, ctx)
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        _fail("empty text is not allowed; must be non-empty text")
+    return value
+
+
+def _year_month(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        _fail("{value} is not allowed; must be a month written YYYY-MM (e.g. \"2019-03\")", value=_shown(value))
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_blank), Field(description="non-empty text")]
+Year = Annotated[int, Field(ge=1900, le=2100, description="a year (a whole number, e.g. 2021)")]
+YearMonth = Annotated[str, AfterValidator(_year_month), Field(description='a month written "YYYY-MM"')]
+ChapterId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$",
+                                 description="a chapter id (lower-case letters, digits and _)")]
+
+
+class _Model(BaseModel):
+    # strict: no coercion ("false" is not a bool, 2.5 is not an int); forbid: unknown keys are errors.
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class SourceSpec(_Model):
+    file: Text = Field(description="the path of the data file (relative to the project root, or absolute)")
+    contract: Text = Field(description="the name of the data contract in data_contracts/")
+    title: Text
+    bron: Text
+    fieldwork: Text | None = None
+
+
+class ChapterSpec(_Model):
+    id: ChapterId
+    number: int = Field(ge=1, description="a positive whole number, unique among the chapters")
+    notebook: Text = Field(description="the path of an existing .ipynb notebook (relative to the project root)")
+    sources: list[Text] = Field(default_factory=list, description="a list of source ids declared under sources")
+
+    @field_validator("notebook")
+    @classmethod
+    def _notebook_exists(cls, value: str, info: ValidationInfo) -> str:
+        if not value.endswith(".ipynb"):
+            _fail("{value} is not allowed; must be the path of a .ipynb notebook", value=_shown(value))
+        root = (info.context or {}).get("root")
+        if root is not None and not resolve_path(root, value).is_file():
+            _fail("notebook {value} does not exist (looked for {path})",
+                  value=_shown(value), path=str(resolve_path(root, value)))
+        return value
+
+
+class PeriodSpec(_Model):
+    label: Text
+    start: YearMonth
+    end: YearMonth
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.start > self.end:
+            _fail("start {start} is after end {end}; start must be the same month as end or earlier",
+                  start=_shown(self.start), end=_shown(self.end))
+        return self
+
+
+class WavesSpec(_Model):
+    current: Year
+    earlier: list[Year] = Field(default_factory=list, description="a list of years before waves.current")
+
+    @field_validator("earlier")
+    @classmethod
+    def _before_current(cls, earlier: list[int], info: ValidationInfo) -> list[int]:
+        current = info.data.get("current")
+        late = [y for y in earlier if current is not None and y >= current]
+        if late:
+            _fail("{late} is not allowed; must be years before waves.current ({current})",
+                  late=", ".join(map(str, late)), current=current)
+        if len(set(earlier)) != len(earlier):
+            _fail("{years} is not allowed; must list each year once", years=", ".join(map(str, earlier)))
+        return earlier
+
+
+class StatisticsSpec(_Model):
+    alpha: float = Field(DEFAULT_ALPHA, gt=0, lt=0.5,
+                         description="a number between 0 and 0.5, exclusive (the significance level of the tests, e.g. 0.05)")
+    confidence: float = Field(DEFAULT_CONFIDENCE, gt=0.5, lt=1,
+                              description="a number between 0.5 and 1, exclusive (the level of the confidence intervals, e.g. 0.95)")
+
+
+class ParamsModel(_Model):
+    """The schema of ``params/<edition>.yml``."""
+
+    edition: Year
+    title: Text
+    subtitle: Text | None = None
+    publisher: Text | None = None
+    publication_date: Any = Field(None, description='a date written YYYY-MM-DD (e.g. "2022-09-06")')
+    research_period: Text | None = None
+    colofon: Any = Field(None, description="text, or a list of paragraphs (text)")
+    disclosure_threshold: int = Field(
+        ge=MIN_DISCLOSURE_THRESHOLD,
+        description=f"a whole number of at least {MIN_DISCLOSURE_THRESHOLD} (a lower threshold is no disclosure control)")
+    gemeentegrootte: dict[str, Text] | None = Field(None, description="a mapping of size class code to its wording")
+    caseload_threshold: int | None = Field(None, ge=1, description="a positive whole number")
+    synthetic: bool = Field(False, description='true or false, unquoted (not "false", yes or 1)')
+    seed: int = Field(0, ge=0, description="a whole number of at least 0")
+    sources: dict[str, SourceSpec] = Field(min_length=1, description="a mapping of source id to its file, contract, title and bron")
+    chapters: list[ChapterSpec] = Field(description="a list of chapters, each with id, number, notebook and sources")
+    periods: dict[str, PeriodSpec] = Field(description="a mapping of period name to its label, start and end")
+    waves: WavesSpec = Field(description="a mapping with current (a year) and earlier (a list of years)")
+    statistics: StatisticsSpec = Field(default_factory=StatisticsSpec,
+                                       description="a mapping with alpha and confidence")
+    analysis: dict[str, dict[str, Any] | None] = Field(
+        default_factory=dict, description="a mapping of chapter id to that chapter's analysis choices (a mapping)")
+
+    @field_validator("publication_date")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            try:
+                dt.date.fromisoformat(value)
+                return value
+            except ValueError:
+                pass
+        _fail('{value} is not allowed; must be a date written YYYY-MM-DD (e.g. "2022-09-06")', value=_shown(value))
+
+    @field_validator("colofon")
+    @classmethod
+    def _colofon(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and value.strip()):
+            return value
+        if isinstance(value, list) and value and all(isinstance(p, str) and p.strip() for p in value):
+            return value
+        _fail("{value} is not allowed; must be non-empty text or a list of paragraphs (text)", value=_shown(value))
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _shown(value: Any) -> str:
+    """A value as it would be written in YAML, for messages."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _key_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _unwrap(annotation: Any) -> tuple[Any, str | None]:
+    """Strip ``Annotated`` and ``Optional`` from a type, keeping the innermost description."""
+    description = None
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation, *meta = get_args(annotation)
+            for m in meta:
+                if isinstance(m, FieldInfo) and m.description:
+                    description = m.description
+        elif origin in (Union, types.UnionType):
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation, description
+            annotation = args[0]
+        else:
+            return annotation, description
+
+
+def _schema_at(loc: tuple) -> tuple[Any, str | None]:
+    """The type expected at ``loc`` and the description of what is allowed there."""
+    annotation: Any = ParamsModel
+    description = None
+    for part in loc:
+        annotation, inner = _unwrap(annotation)
+        description = inner or description
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            info = annotation.model_fields.get(part) if isinstance(part, str) else None
+            if info is None:
+                return None, None
+            annotation, description = info.annotation, info.description
+            for m in info.metadata:
+                if isinstance(m, FieldInfo) and m.description:
+                    description = m.description
+        elif get_origin(annotation) in (dict, list):
+            annotation, description = get_args(annotation)[-1], None
+        else:
+            return None, None
+    annotation, inner = _unwrap(annotation)
+    return annotation, inner or description
+
+
+_GENERIC = {
+    "int_type": "a whole number",
+    "bool_type": "true or false, unquoted",
+    "string_type": "text",
+    "float_type": "a number",
+    "dict_type": "a mapping (key: value lines), not a list",
+    "model_type": "a mapping (key: value lines), not a list",
+    "list_type": "a list ([a, b] or lines starting with -), not a mapping",
+    "too_short": "not empty",
+    "string_pattern_mismatch": "text matching {pattern}",
+}
+
+
+def _problem(error: dict, raw: Any) -> str:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    where = _key_path(loc)
+    chapter = _chapter_hint(loc, raw)
+    if kind == "spiegel":
+        return f"{where}{chapter}: {error['msg']}"
+    if kind == "extra_forbidden":
+        container, _ = _schema_at(loc[:-1])
+        allowed = list(container.model_fields) if isinstance(container, type) and issubclass(container, BaseModel) else []
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"{where}{chapter}: unknown key{hint} (allowed here: {', '.join(allowed)})"
+    if loc and loc[-1] == "[key]":
+        return f"{_key_path(loc[:-2])}: key {_shown(error.get('input'))} is not allowed; keys must be text"
+    _, description = _schema_at(loc)
+    allowed = description or _GENERIC.get(kind, "").format(**(error.get("ctx") or {}))
+    if kind in ("dict_type", "model_type") and isinstance(error.get("input"), list) and "not a list" not in allowed:
+        allowed = f"{allowed} (key: value lines, not a list)"
+    elif kind == "list_type" and isinstance(error.get("input"), dict) and "not a mapping" not in allowed:
+        allowed = f"{allowed} (not a mapping)"
+    allowed = allowed or error["msg"]
+    if kind == "too_short":
+        empty = "an empty mapping" if isinstance(error.get("input"), dict) else "an empty list"
+        return f"{where}{chapter}: {empty} is not allowed; must be {allowed}, with at least one entry"
+    if kind == "missing":
+        return f"{where}{chapter}: required key is missing; must be {allowed}"
+    return f"{where}{chapter}: {_shown(error.get('input'))} is not allowed; must be {allowed}"
+
+
+def _chapter_hint(loc: tuple, raw: Any) -> str:
+    if len(loc) >= 2 and loc[0] == "chapters" and isinstance(loc[1], int):
+        try:
+            cid = raw["chapters"][loc[1]].get("id")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return ""
+        if isinstance(cid, str):
+            return f" (chapter '{cid}')"
+    return ""
+
+
+def _cross_checks(model: ParamsModel, root: Path) -> list[str]:
+    """What the per-key schema cannot see: uniqueness and references between keys."""
+    problems = []
+    numbers: dict[int, str] = {}
+    ids: dict[str, int] = {}
+    for i, chapter in enumerate(model.chapters):
+        if chapter.number in numbers:
+            problems.append(f"chapters[{i}].number (chapter '{chapter.id}'): {chapter.number} is not allowed; "
+                            f"chapter '{numbers[chapter.number]}' has that number already (numbers must be unique)")
+        numbers.setdefault(chapter.number, chapter.id)
+        if chapter.id in ids:
+            problems.append(f"chapters[{i}].id: {_shown(chapter.id)} is not allowed; chapters[{ids[chapter.id]}] "
+                            "has that id already (ids must be unique)")
+        ids.setdefault(chapter.id, i)
+        for j, sid in enumerate(chapter.sources):
+            if sid not in model.sources:
+                close = difflib.get_close_matches(sid, list(model.sources), n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                problems.append(f"chapters[{i}].sources[{j}] (chapter '{chapter.id}'): unknown source "
+                                f"{_shown(sid)}; {hint}must be one of the ids under sources: {', '.join(model.sources)}")
+    for key in model.analysis:
+        if key not in ids:
+            close = difflib.get_close_matches(key, list(ids), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            problems.append(f"analysis.{key}: unknown chapter {_shown(key)}; {hint}"
+                            f"must be one of the chapter ids under chapters: {', '.join(ids) or '(none)'}")
+    files: dict[Path, str] = {}
+    for sid, spec in model.sources.items():
+        target = Path(os.path.normpath(resolve_path(root, spec.file)))
+        if target in files:
+            problems.append(f"sources.{sid}.file: {_shown(spec.file)} is not allowed; source "
+                            f"'{files[target]}' names the same file (each source needs its own file)")
+        files.setdefault(target, sid)
+    return problems
+
+
+# --------------------------------------------------------------------------- the edition
 
 
 @dataclass(frozen=True)
@@ -38,7 +407,9 @@ class Chapter:
 
 @dataclass(frozen=True)
 class Edition:
-    """The parameters of one edition, with paths resolved against the project root."""
+    """The parameters of one edition, with paths resolved against the project root.
+
+    ``raw`` is the params file as read (validated by ``load_params``)."""
 
     path: Path
     root: Path
@@ -57,32 +428,38 @@ class Edition:
         return int(self.raw["disclosure_threshold"])
 
     @property
-    def alpha(self) -> float:
-        """Two-sided significance level of every test the text reports (params ``statistics``)."""
-        return float((self.raw.get("statistics") or {}).get("alpha", 0.05))
-
-    @property
-    def confidence(self) -> float:
-        return float((self.raw.get("statistics") or {}).get("confidence", 0.95))
-
-    def analysis(self, chapter_id: str) -> dict[str, Any]:
-        """The analysis choices of one chapter (params ``analysis.<chapter id>``)."""
-        return dict((self.raw.get("analysis") or {}).get(chapter_id) or {})
-
-    @property
     def seed(self) -> int:
         return int(self.raw.get("seed", 0))
 
     @property
     def synthetic(self) -> bool:
-        return bool(self.raw.get("synthetic", False))
+        # Only a real boolean true counts: the schema refuses anything else, and an unvalidated
+        # value such as the text "false" must never mean "overwrite the data".
+        return self.raw.get("synthetic", False) is True
+
+    @property
+    def alpha(self) -> float:
+        """The significance level of the tests (``statistics.alpha``, default 0.05)."""
+        return float((self.raw.get("statistics") or {}).get("alpha", DEFAULT_ALPHA))
+
+    @property
+    def confidence(self) -> float:
+        """The level of the confidence intervals (``statistics.confidence``, default 0.95)."""
+        return float((self.raw.get("statistics") or {}).get("confidence", DEFAULT_CONFIDENCE))
+
+    def analysis(self, chapter_id: str) -> dict[str, Any]:
+        """The analysis choices of one chapter (``analysis.<chapter id>``; empty when not given)."""
+        ids = [c["id"] for c in self.raw["chapters"]]
+        if chapter_id not in ids:
+            raise KeyError(f"unknown chapter '{chapter_id}' (the params name: {', '.join(ids)})")
+        return copy.deepcopy((self.raw.get("analysis") or {}).get(chapter_id) or {})
 
     @property
     def sources(self) -> dict[str, Source]:
         return {
             sid: Source(
                 id=sid,
-                path=self.root / spec["file"],
+                path=resolve_path(self.root, spec["file"]),
                 contract=spec["contract"],
                 title=spec["title"],
                 bron=spec["bron"],
@@ -97,11 +474,16 @@ class Edition:
             Chapter(
                 id=c["id"],
                 number=int(c["number"]),
-                notebook=self.root / c["notebook"],
+                notebook=resolve_path(self.root, c["notebook"]),
                 sources=tuple(c.get("sources", ())),
             )
             for c in self.raw["chapters"]
         ]
+
+    @property
+    def data_dir(self) -> Path:
+        """The project's own data folder, the only place synthetic data is written."""
+        return self.root / "data"
 
     @property
     def build_dir(self) -> Path:
@@ -114,31 +496,56 @@ class Edition:
         return self.raw.get(key, default)
 
 
-def project_root_for(params_path: Path) -> Path:
-    """The project root: the folder that holds ``params/``."""
-    return params_path.resolve().parent.parent
+def resolve_path(root: Path, value: str | Path) -> Path:
+    """A path from the params: absolute (or ``~``) as given, otherwise relative to ``root``."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else Path(root) / path
+
+
+def project_root_for(params_path: str | Path) -> Path:
+    """The project root: the nearest folder holding both ``data_contracts/`` and ``params/``,
+    searched upwards from the params file's folder, else upwards from the current directory."""
+    starts = [Path(os.path.abspath(params_path)).parent, Path(os.path.abspath(os.getcwd()))]
+    for start in starts:
+        for folder in (start, *start.parents):
+            if all((folder / marker).is_dir() for marker in ROOT_MARKERS):
+                return folder.resolve()
+    raise ParamsError(
+        f"{params_path}: no project root found: looked for a folder holding both "
+        f"{' and '.join(m + '/' for m in ROOT_MARKERS)} in {starts[0]} and its parents and in the "
+        f"current directory {starts[1]} and its parents (run from the project folder)")
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+    context = " ".join(str(getattr(exc, "context", None) or "").split())
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return where + (f"{context}, {problem}" if context else problem)
 
 
 def load_params(path: str | Path) -> Edition:
-    """Read ``path`` and check that every key the pipeline relies on is there."""
+    """Read ``path``, validate it against the schema and resolve its paths."""
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"params file not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ParamsLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
-        raise ParamsError(f"params file {path} is not valid YAML: {exc}") from exc
+        raise ParamsError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
+    except UnicodeDecodeError as exc:
+        raise ParamsError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except ValueError as exc:  # a value YAML reads as a date but that is none, such as 2022-02-30
+        raise ParamsError(f"{path}: not valid YAML: {exc} (a date written YYYY-MM-DD that does not exist?)") from None
     if not isinstance(raw, dict):
-        raise ParamsError(f"params file {path} must hold a mapping at the top level")
-    missing = [k for k in REQUIRED_KEYS if k not in raw]
-    if missing:
-        raise ParamsError(f"params file {path} lacks required keys: {', '.join(missing)}")
-    for sid, spec in raw["sources"].items():
-        lacking = [k for k in REQUIRED_SOURCE_KEYS if k not in (spec or {})]
-        if lacking:
-            raise ParamsError(f"source '{sid}' in {path} lacks: {', '.join(lacking)}")
-    for chapter in raw["chapters"]:
-        unknown = [s for s in chapter.get("sources", ()) if s not in raw["sources"]]
-        if unknown:
-            raise ParamsError(f"chapter '{chapter.get('id')}' names unknown sources: {', '.join(unknown)}")
-    return Edition(path=path.resolve(), root=project_root_for(path), raw=raw)
+        raise ParamsError(f"{path}: {_shown(raw)} is not allowed at the top level; must be a mapping "
+                          "(key: value lines, starting with edition:, title:, ...)")
+    root = project_root_for(path)
+    try:
+        model = ParamsModel.model_validate(raw, context={"root": root})
+    except ValidationError as exc:
+        raise ParamsError([f"{path}: {_problem(e, raw)}" for e in exc.errors(include_url=False)]) from None
+    problems = _cross_checks(model, root)
+    if problems:
+        raise ParamsError([f"{path}: {p}" for p in problems])
+    return Edition(path=path.resolve(), root=root, raw=raw)

@@ -9,6 +9,7 @@ that differ in the report differ in the data, and items on one topic correlate.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -133,19 +134,31 @@ def population_counts(total: int, printed: dict[str, float]) -> dict[str, int]:
     return counts
 
 
+def frame_bytes(frame: pd.DataFrame, path: Path) -> bytes:
+    """The bytes of ``frame`` written as CSV or Parquet, chosen by the suffix of ``path``."""
+    buffer = io.BytesIO()
+    if path.suffix == ".csv":
+        frame.to_csv(buffer, index=False, float_format="%.6f", lineterminator="\n", encoding="utf-8")
+    elif path.suffix == ".parquet":
+        frame.to_parquet(buffer, index=False, compression="zstd")
+    else:
+        raise ValueError(f"unsupported output type: {path}")
+    return buffer.getvalue()
+
+
+def write_bytes_if_changed(data: bytes, path: Path) -> bool:
+    """Write ``data`` to ``path`` (atomically), but leave the file and its mtime alone when its
+    bytes are identical already, so an unchanged regeneration invalidates nothing downstream."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
+
+
 def write_if_changed(frame: pd.DataFrame, path: Path) -> bool:
     """Write ``frame`` as CSV or Parquet, but leave the file (and its mtime) alone when the
     bytes would be identical, so an unchanged regeneration invalidates nothing downstream."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    if path.suffix == ".csv":
-        frame.to_csv(tmp, index=False, float_format="%.6f", lineterminator="\n")
-    elif path.suffix == ".parquet":
-        frame.to_parquet(tmp, index=False, compression="zstd")
-    else:
-        raise ValueError(f"unsupported output type: {path}")
-    if path.exists() and path.read_bytes() == tmp.read_bytes():
-        tmp.unlink()
-        return False
-    tmp.replace(path)
-    return True
+    return write_bytes_if_changed(frame_bytes(frame, path), path)
