@@ -7,6 +7,7 @@ to a temporary project with a copy of ``data_contracts/`` and a params file poin
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -275,7 +276,7 @@ def test_valid_small_data_passes(project):
     assert all(len(s.rules) > 8 for s in result.sources)
     assert format_failures(result) == ""
     custom = [r.rule for r in result.sources[-1].rules if r.rule.startswith("custom:")]
-    assert custom == ["custom:references"]
+    assert custom == ["custom:references", "custom:months_cover_params_periods", "custom:months_span_params"]
 
 
 def test_validate_source_and_row_counts(project):
@@ -312,8 +313,13 @@ def _set(df, col, value, rows=(0,)):
     return df
 
 
+class Rows(tuple):
+    """In BROKEN: the failure is on an identifier or weight column, so it names these row numbers
+    (file lines for CSV, 1-based rows for Parquet) and shows none of the column's values."""
+
+
 BROKEN = [
-    # (source, mutate(frames) -> frame, rule, column, an expected offending value or message part)
+    # (source, mutate(frames) -> frame, rule, column, an expected offending value or Rows(...))
     # missing column
     *[(sid, lambda f, sid=sid, c=c: f[sid].drop(columns=[c]), "expect_table_columns_to_match_set", "(table)", c)
       for sid, c in [("klanten_pw", "geslacht"), ("klanten_pw_trend", "aandeel"), ("klantmanagers_pw", "caseload"),
@@ -333,22 +339,22 @@ BROKEN = [
      "expect_column_values_to_be_in_set", "voorziening", "cursus"),
     # duplicate id
     ("klanten_pw", lambda f: _set(f["klanten_pw"], "resp_id", "R000001", rows=(1,)),
-     "expect_column_values_to_be_unique", "resp_id", "R000001"),
+     "expect_column_values_to_be_unique", "resp_id", Rows([2, 3])),  # CSV lines: header is line 1
     ("klanten_pw_trend", lambda f: _set(f["klanten_pw_trend"], "indicator", "indicator_0", rows=(1,)),
      "expect_compound_columns_to_be_unique", "meting, indicator", {"meting": 2014, "indicator": "indicator_0"}),
     ("klantmanagers_pw", lambda f: _set(f["klantmanagers_pw"], "km_id", "KM0001", rows=(1,)),
-     "expect_column_values_to_be_unique", "km_id", "KM0001"),
+     "expect_column_values_to_be_unique", "km_id", Rows([2, 3])),
     ("cbs_bijstand", lambda f: _set(f["cbs_bijstand"], "categorie", "vrouw", rows=(2,)),
      "expect_compound_columns_to_be_unique", "kenmerk, categorie", {"kenmerk": "geslacht", "categorie": "vrouw"}),
     ("cbs_srg_personen", lambda f: _set(f["cbs_srg_personen"], "persoon_id", 1, rows=(1,)),
-     "expect_column_values_to_be_unique", "persoon_id", 1),
+     "expect_column_values_to_be_unique", "persoon_id", Rows([1, 2])),  # Parquet rows
     ("cbs_srg_starts", lambda f: pd.concat([f["cbs_srg_starts"], f["cbs_srg_starts"].head(1)], ignore_index=True),
      "expect_compound_columns_to_be_unique", "persoon_id, voorziening, startmaand", None),
     # out of range
     ("klanten_pw", lambda f: _set(f["klanten_pw"], "gewicht", 12.5), "expect_column_values_to_be_between",
-     "gewicht", 12.5),
-    ("klanten_pw", lambda f: _set(f["klanten_pw"], "gewicht", 0.0), "expect_column_values_to_be_between",
-     "gewicht", 0.0),
+     "gewicht", Rows([2])),
+    ("klanten_pw", lambda f: _set(f["klanten_pw"], "gewicht", 0.0, rows=(4,)), "expect_column_values_to_be_between",
+     "gewicht", Rows([6])),
     ("klanten_pw_trend", lambda f: _set(f["klanten_pw_trend"], "aandeel", 1.5), "expect_column_values_to_be_between",
      "aandeel", 1.5),
     ("klantmanagers_pw", lambda f: _set(f["klantmanagers_pw"], "caseload", 401), "expect_column_values_to_be_between",
@@ -358,7 +364,7 @@ BROKEN = [
     ("cbs_bijstand", lambda f: _set(f["cbs_bijstand"], "peilmaand", "2021-13"), "expect_column_values_to_match_regex",
      "peilmaand", "2021-13"),
     ("cbs_srg_personen", lambda f: _set(f["cbs_srg_personen"], "persoon_id", 0), "expect_column_values_to_be_between",
-     "persoon_id", 0),
+     "persoon_id", Rows([1])),
     ("cbs_srg_starts", lambda f: _set(f["cbs_srg_starts"], "startmaand", "2021-07"),
      "expect_column_values_to_be_in_set", "startmaand", "2021-07"),
     # wrong type
@@ -391,8 +397,8 @@ BROKEN = [
      "aantal", "migratieachtergrond: 260001 ≠ 415000"),
     ("klanten_pw_trend", lambda f: _set(f["klanten_pw_trend"], "meting", 2010), "custom:values_in_params",
      "meting", 2010),
-    ("cbs_srg_starts", lambda f: _set(f["cbs_srg_starts"], "persoon_id", 999_999), "custom:references",
-     "persoon_id", 999_999),
+    ("cbs_srg_starts", lambda f: _set(f["cbs_srg_starts"], "persoon_id", 999_999, rows=(0, 9)), "custom:references",
+     "persoon_id", Rows([1, 10])),
 ]
 
 
@@ -404,9 +410,19 @@ def test_broken_data_is_caught(project, frames, sid, mutate, rule, column, value
     assert not result.ok
     fail = failing(result, rule, column)
     assert fail.dataset == sid and fail.rule_name and fail.message
-    if value is not None:
-        assert value in fail.values, fail
     text = format_failures(result)
+    if isinstance(value, Rows):
+        assert fail.rows == list(value) and fail.values == [], fail
+        unit = "line" if FILES[sid].endswith(".csv") else "row"
+        assert f"({unit}s {', '.join(map(str, value))})" in text or f"({unit} {value[0]})" in text, text
+        assert "values not shown" in text
+        shown = mutate(frames)[column].iloc[[v - (2 if unit == "line" else 1) for v in value]]
+        for v in shown.astype(str):
+            if v.isdigit() and len(v) < 4:
+                continue  # a small number also reads as a row number; fail.values == [] is the check
+            assert not re.search(rf"(?<![\w.]){re.escape(v)}(?![\w.])", text), (v, text)
+    elif value is not None:
+        assert value in fail.values, fail
     assert f"dataset '{sid}', column '{column}', rule {rule} ({fail.rule_name}): " in text
 
 
@@ -424,7 +440,7 @@ def test_failure_text_names_dataset_column_rule_and_values(project, frames):
                   .pipe(_set, "geslacht", "x", rows=(5,)))
     text = format_failures(check(project, "klanten_pw"))
     assert ("dataset 'klanten_pw', column 'geslacht', rule expect_column_values_to_be_in_set (allowed codes): "
-            "3 offending rows, e.g. 'onbekend', 'x'") in text
+            "3 offending rows (lines 2, 3, 7), e.g. 'onbekend', 'x'") in text
     assert text.startswith("Data validation failed: 1 of ")
 
 
