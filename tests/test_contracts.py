@@ -7,6 +7,7 @@ to a temporary project with a copy of ``data_contracts/`` and a params file poin
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -165,25 +166,30 @@ def valid_frames(small: bool = True) -> dict[str, pd.DataFrame]:
 
 
 class Project:
-    def __init__(self, root: Path, frames: dict[str, pd.DataFrame]):
+    def __init__(self, root: Path, frames: dict[str, pd.DataFrame], files: dict[str, str] | None = None):
         self.root = root
+        self.files = dict(FILES if files is None else files)
         shutil.copytree(ROOT / "data_contracts", root / "data_contracts")
         shutil.copytree(ROOT / "notebooks", root / "notebooks")  # the params name the chapter notebooks
         raw = yaml.safe_load((ROOT / "params" / "2022.yml").read_text(encoding="utf-8"))
         # Only the chapter 2 sources these tests build data for (other chapters test their own).
-        raw["sources"] = {sid: raw["sources"][sid] for sid in SOURCES}
-        raw["chapters"] = [c for c in raw["chapters"] if set(c.get("sources", ())) <= set(SOURCES)]
-        for sid in SOURCES:
-            raw["sources"][sid]["file"] = FILES[sid]
+        raw["sources"] = {sid: raw["sources"][sid] for sid in self.files}
+        raw["chapters"] = [c for c in raw["chapters"] if set(c.get("sources", ())) <= set(self.files)]
+        for sid in self.files:
+            raw["sources"][sid]["file"] = self.files[sid]
         (root / "params").mkdir()
         self.params = root / "params" / "2022.yml"
-        self.params.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        self.raw = raw
+        self.save_params()
         (root / "data").mkdir()
         for sid, df in frames.items():
             self.write(sid, df)
 
+    def save_params(self) -> None:
+        self.params.write_text(yaml.safe_dump(self.raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
     def path(self, sid: str) -> Path:
-        return self.root / FILES[sid]
+        return self.root / self.files[sid]
 
     def write(self, sid: str, df: pd.DataFrame) -> None:
         if self.path(sid).suffix == ".parquet":
@@ -276,7 +282,7 @@ def test_valid_small_data_passes(project):
     assert all(len(s.rules) > 8 for s in result.sources)
     assert format_failures(result) == ""
     custom = [r.rule for r in result.sources[-1].rules if r.rule.startswith("custom:")]
-    assert custom == ["custom:references"]
+    assert custom == ["custom:references", "custom:months_cover_params_periods", "custom:months_span_params"]
 
 
 def test_validate_source_and_row_counts(project):
@@ -313,8 +319,13 @@ def _set(df, col, value, rows=(0,)):
     return df
 
 
+class Rows(tuple):
+    """In BROKEN: the failure is on an identifier or weight column, so it names these row numbers
+    (file lines for CSV, 1-based rows for Parquet) and shows none of the column's values."""
+
+
 BROKEN = [
-    # (source, mutate(frames) -> frame, rule, column, an expected offending value or message part)
+    # (source, mutate(frames) -> frame, rule, column, an expected offending value or Rows(...))
     # missing column
     *[(sid, lambda f, sid=sid, c=c: f[sid].drop(columns=[c]), "expect_table_columns_to_match_set", "(table)", c)
       for sid, c in [("klanten_pw", "geslacht"), ("klanten_pw_trend", "aandeel"), ("klantmanagers_pw", "caseload"),
@@ -334,22 +345,22 @@ BROKEN = [
      "expect_column_values_to_be_in_set", "voorziening", "cursus"),
     # duplicate id
     ("klanten_pw", lambda f: _set(f["klanten_pw"], "resp_id", "R000001", rows=(1,)),
-     "expect_column_values_to_be_unique", "resp_id", "R000001"),
+     "expect_column_values_to_be_unique", "resp_id", Rows([2, 3])),  # CSV lines: header is line 1
     ("klanten_pw_trend", lambda f: _set(f["klanten_pw_trend"], "indicator", "indicator_0", rows=(1,)),
      "expect_compound_columns_to_be_unique", "meting, indicator", {"meting": 2014, "indicator": "indicator_0"}),
     ("klantmanagers_pw", lambda f: _set(f["klantmanagers_pw"], "km_id", "KM0001", rows=(1,)),
-     "expect_column_values_to_be_unique", "km_id", "KM0001"),
+     "expect_column_values_to_be_unique", "km_id", Rows([2, 3])),
     ("cbs_bijstand", lambda f: _set(f["cbs_bijstand"], "categorie", "vrouw", rows=(2,)),
      "expect_compound_columns_to_be_unique", "kenmerk, categorie", {"kenmerk": "geslacht", "categorie": "vrouw"}),
     ("cbs_srg_personen", lambda f: _set(f["cbs_srg_personen"], "persoon_id", 1, rows=(1,)),
-     "expect_column_values_to_be_unique", "persoon_id", 1),
+     "expect_column_values_to_be_unique", "persoon_id", Rows([1, 2])),  # Parquet rows
     ("cbs_srg_starts", lambda f: pd.concat([f["cbs_srg_starts"], f["cbs_srg_starts"].head(1)], ignore_index=True),
      "expect_compound_columns_to_be_unique", "persoon_id, voorziening, startmaand", None),
     # out of range
     ("klanten_pw", lambda f: _set(f["klanten_pw"], "gewicht", 12.5), "expect_column_values_to_be_between",
-     "gewicht", 12.5),
-    ("klanten_pw", lambda f: _set(f["klanten_pw"], "gewicht", 0.0), "expect_column_values_to_be_between",
-     "gewicht", 0.0),
+     "gewicht", Rows([2])),
+    ("klanten_pw", lambda f: _set(f["klanten_pw"], "gewicht", 0.0, rows=(4,)), "expect_column_values_to_be_between",
+     "gewicht", Rows([6])),
     ("klanten_pw_trend", lambda f: _set(f["klanten_pw_trend"], "aandeel", 1.5), "expect_column_values_to_be_between",
      "aandeel", 1.5),
     ("klantmanagers_pw", lambda f: _set(f["klantmanagers_pw"], "caseload", 401), "expect_column_values_to_be_between",
@@ -359,7 +370,7 @@ BROKEN = [
     ("cbs_bijstand", lambda f: _set(f["cbs_bijstand"], "peilmaand", "2021-13"), "expect_column_values_to_match_regex",
      "peilmaand", "2021-13"),
     ("cbs_srg_personen", lambda f: _set(f["cbs_srg_personen"], "persoon_id", 0), "expect_column_values_to_be_between",
-     "persoon_id", 0),
+     "persoon_id", Rows([1])),
     ("cbs_srg_starts", lambda f: _set(f["cbs_srg_starts"], "startmaand", "2021-07"),
      "expect_column_values_to_be_in_set", "startmaand", "2021-07"),
     # wrong type
@@ -392,8 +403,8 @@ BROKEN = [
      "aantal", "migratieachtergrond: 260001 ≠ 415000"),
     ("klanten_pw_trend", lambda f: _set(f["klanten_pw_trend"], "meting", 2010), "custom:values_in_params",
      "meting", 2010),
-    ("cbs_srg_starts", lambda f: _set(f["cbs_srg_starts"], "persoon_id", 999_999), "custom:references",
-     "persoon_id", 999_999),
+    ("cbs_srg_starts", lambda f: _set(f["cbs_srg_starts"], "persoon_id", 999_999, rows=(0, 9)), "custom:references",
+     "persoon_id", Rows([1, 10])),
 ]
 
 
@@ -405,9 +416,19 @@ def test_broken_data_is_caught(project, frames, sid, mutate, rule, column, value
     assert not result.ok
     fail = failing(result, rule, column)
     assert fail.dataset == sid and fail.rule_name and fail.message
-    if value is not None:
-        assert value in fail.values, fail
     text = format_failures(result)
+    if isinstance(value, Rows):
+        assert fail.rows == list(value) and fail.values == [], fail
+        unit = "line" if FILES[sid].endswith(".csv") else "row"
+        assert f"({unit}s {', '.join(map(str, value))})" in text or f"({unit} {value[0]})" in text, text
+        assert "values not shown" in text
+        shown = mutate(frames)[column].iloc[[v - (2 if unit == "line" else 1) for v in value]]
+        for v in shown.astype(str):
+            if v.isdigit() and len(v) < 4:
+                continue  # a small number also reads as a row number; fail.values == [] is the check
+            assert not re.search(rf"(?<![\w.]){re.escape(v)}(?![\w.])", text), (v, text)
+    elif value is not None:
+        assert value in fail.values, fail
     assert f"dataset '{sid}', column '{column}', rule {rule} ({fail.rule_name}): " in text
 
 
@@ -425,7 +446,7 @@ def test_failure_text_names_dataset_column_rule_and_values(project, frames):
                   .pipe(_set, "geslacht", "x", rows=(5,)))
     text = format_failures(check(project, "klanten_pw"))
     assert ("dataset 'klanten_pw', column 'geslacht', rule expect_column_values_to_be_in_set (allowed codes): "
-            "3 offending rows, e.g. 'onbekend', 'x'") in text
+            "3 offending rows (lines 2, 3, 7), e.g. 'onbekend', 'x'") in text
     assert text.startswith("Data validation failed: 1 of ")
 
 
@@ -494,3 +515,239 @@ def test_reports_are_written_and_self_contained(project, frames, tmp_path, capsy
 def test_main_validate_reports_params_errors(tmp_path, capsys):
     assert main_validate(tmp_path / "params" / "nope.yml", tmp_path) == 1
     assert "params file not found" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- params and data agree
+
+
+def crosscheck(result: EditionResult, check: str):
+    return failing(result, f"custom:{check}")
+
+
+def test_peilmaand_of_cbs_bijstand_must_be_the_params_month(project, frames):
+    project.write("cbs_bijstand", frames["cbs_bijstand"].assign(peilmaand="2021-07"))
+    fail = crosscheck(check(project, "cbs_bijstand"), "month_matches_params")
+    assert fail.column == "peilmaand" and fail.params_key == "sources.cbs_bijstand.fieldwork"
+    assert fail.params_value == "augustus 2021" and fail.data_value == ["2021-07"] and fail.offending == 8
+    assert ("params sources.cbs_bijstand.fieldwork says 'augustus 2021' (2021-08); the data says 2021-07 in "
+            "8 of 8 rows; edit sources.cbs_bijstand.fieldwork in params/2022.yml or correct the data") in fail.message
+    assert fail.rows == [2, 3, 4, 5, 6]  # CSV lines
+    # one row off is named by its line
+    project.write("cbs_bijstand", _set(frames["cbs_bijstand"], "peilmaand", "2021-09", rows=(3,)))
+    fail = crosscheck(check(project, "cbs_bijstand"), "month_matches_params")
+    assert fail.offending == 1 and fail.rows == [5] and "(offending line 5)" in fail.message
+
+
+@pytest.mark.parametrize("fieldwork, ok, part", [
+    ("september 2021", False, "says 'september 2021' (2021-09); the data says 2021-08"),
+    ("najaar 2021", False, "which is not one month"),
+    ("2021-08", True, ""),
+    ("Augustus 2021", True, ""),
+])
+def test_peilmaand_check_reads_the_params_month(project, fieldwork, ok, part):
+    project.raw["sources"]["cbs_bijstand"]["fieldwork"] = fieldwork
+    project.save_params()
+    result = check(project, "cbs_bijstand")
+    assert result.ok is ok, format_failures(result)
+    if not ok:
+        assert part in crosscheck(result, "month_matches_params").message
+
+
+def test_a_missing_params_fact_is_named(project):
+    del project.raw["sources"]["cbs_bijstand"]["fieldwork"]
+    project.save_params()
+    fail = crosscheck(check(project, "cbs_bijstand"), "month_matches_params")
+    assert "params/2022.yml states no 'sources.cbs_bijstand.fieldwork'" in fail.message
+
+
+def test_register_months_must_cover_the_params_periods(project, frames):
+    starts = frames["cbs_srg_starts"]
+    project.write("cbs_srg_starts", starts[~starts["startmaand"].isin(["2021-01", "2021-02"])])
+    fail = crosscheck(check(project, "cbs_srg_starts"), "months_cover_params_periods")
+    assert fail.params_key == "periods.na" and fail.data_value["missing"] == {"periods.na": ["2021-01", "2021-02"]}
+    assert ("params periods.na runs 2020-03 – 2021-02, but the data has no startmaand 2021-01, 2021-02 "
+            "(the data's months run 2019-03 – 2021-06); edit periods.na.start/end in params/2022.yml") in fail.message
+
+
+def test_params_period_starting_before_the_data_fails(project):
+    project.raw["periods"]["voor"]["start"] = "2019-01"
+    project.save_params()
+    result = check(project, "cbs_srg_starts")
+    fail = crosscheck(result, "months_cover_params_periods")
+    assert "params periods.voor runs 2019-01 – 2020-02, but the data has no startmaand 2019-01, 2019-02" in fail.message
+    # a period that is no month at all is refused before validation starts, by the params schema
+    project.raw["periods"]["voor"]["start"] = "maart"
+    project.save_params()
+    from spiegel.params import ParamsError
+    with pytest.raises(ParamsError, match=r'periods\.voor\.start: "maart" is not allowed'):
+        check(project, "cbs_srg_starts")
+
+
+def test_register_months_must_span_the_params_fieldwork(project, frames):
+    starts = frames["cbs_srg_starts"]
+    project.write("cbs_srg_starts", starts[starts["startmaand"] != "2021-06"])
+    fail = crosscheck(check(project, "cbs_srg_starts"), "months_span_params")
+    assert fail.params_key == "sources.cbs_srg_starts.fieldwork" and fail.data_value == "2019-03 – 2021-05"
+    assert ("params sources.cbs_srg_starts.fieldwork says 'maart 2019 - juni 2021' (2019-03 – 2021-06); "
+            "the data's startmaand runs 2019-03 – 2021-05") in fail.message
+    # the other way round: params state a shorter range; the rows outside it are named
+    project.write("cbs_srg_starts", starts)
+    project.raw["sources"]["cbs_srg_starts"]["fieldwork"] = "maart 2019 t/m mei 2021"
+    project.save_params()
+    fail = crosscheck(check(project, "cbs_srg_starts"), "months_span_params")
+    june = starts.index[starts["startmaand"] == "2021-06"]
+    assert fail.offending == len(june) and fail.rows == [i + 1 for i in june[:5]] and fail.values == ["2021-06"]
+
+
+def test_earlier_waves_of_the_params_must_be_in_the_trend_data(project, frames):
+    trend = frames["klanten_pw_trend"]
+    project.write("klanten_pw_trend", trend[trend["meting"] != 2019])
+    result = check(project, "klanten_pw_trend")
+    fail = crosscheck(result, "values_cover_params")
+    assert fail.params_key == "waves.earlier" and fail.data_value == [2014, 2017]
+    assert ("params waves.earlier says 2014, 2017, 2019; the data has no meting 2019 (it has 2014, 2017); "
+            "edit waves.earlier in params/2022.yml") in fail.message
+    years = crosscheck(result, "years_match_params")
+    assert "params sources.klanten_pw_trend.fieldwork says '2014, 2017, 2019'" in years.message
+    # a wave the params add without data
+    project.write("klanten_pw_trend", trend)
+    project.raw["waves"]["earlier"] = [2011, 2014, 2017, 2019]
+    project.save_params()
+    fail = crosscheck(check(project, "klanten_pw_trend"), "values_cover_params")
+    assert "the data has no meting 2011" in fail.message
+
+
+UWV_FILES = {"uwv_populatie": "data/uwv_populatie.csv", "uwv_wga_extern": "data/uwv_wga_extern.csv"}
+
+
+@pytest.fixture
+def uwv_project(tmp_path):
+    from spiegel.synth import uwv
+
+    return Project(tmp_path, {sid: uwv.GENERATORS[sid](1, 2022) for sid in UWV_FILES}, files=UWV_FILES)
+
+
+def test_uwv_populatie_peilmaand_must_be_the_params_month(uwv_project):
+    assert validate_edition(uwv_project.edition()).ok
+    frame = pd.read_csv(uwv_project.path("uwv_populatie"), dtype=str)
+    uwv_project.write("uwv_populatie", frame.assign(peilmaand="2022-03"))
+    fail = crosscheck(validate_edition(uwv_project.edition(), ["uwv_populatie"]), "month_matches_params")
+    assert ("params sources.uwv_populatie.fieldwork says 'april 2022' (2022-04); the data says 2022-03 in 21 of "
+            "21 rows; edit sources.uwv_populatie.fieldwork in params/2022.yml") in fail.message
+    # the params moved on, the data did not (Tabel 3 would be captioned with the params' month)
+    uwv_project.write("uwv_populatie", frame)
+    uwv_project.raw["sources"]["uwv_populatie"]["fieldwork"] = "maart 2022"
+    uwv_project.save_params()
+    fail = crosscheck(validate_edition(uwv_project.edition(), ["uwv_populatie"]), "month_matches_params")
+    assert "says 'maart 2022' (2022-03); the data says 2022-04" in fail.message
+
+
+def test_uwv_wga_extern_years_must_be_the_params_years(uwv_project):
+    frame = pd.read_csv(uwv_project.path("uwv_wga_extern"), dtype=str)
+    uwv_project.write("uwv_wga_extern", _set(frame, "peiljaar", "2019", rows=(2,)))
+    fail = crosscheck(validate_edition(uwv_project.edition(), ["uwv_wga_extern"]), "years_match_params")
+    assert fail.offending == 1 and fail.rows == [4] and fail.values == [2019]
+    assert "params sources.uwv_wga_extern.fieldwork says '2018, 2020' (years 2018, 2020); the data's peiljaar" \
+        in fail.message
+    uwv_project.write("uwv_wga_extern", frame)
+    uwv_project.raw["sources"]["uwv_wga_extern"]["fieldwork"] = "2020"
+    uwv_project.save_params()
+    fail = crosscheck(validate_edition(uwv_project.edition(), ["uwv_wga_extern"]), "years_match_params")
+    assert "says '2020' (years 2020); the data's peiljaar has 2018, 2020" in fail.message
+
+
+def test_crosscheck_failures_stop_validate_like_contract_failures(project, frames, capsys):
+    project.write("cbs_bijstand", frames["cbs_bijstand"].assign(peilmaand="2021-07"))
+    assert main_validate(project.params, project.root / "build") == 1
+    err = capsys.readouterr().err
+    assert ("dataset 'cbs_bijstand', column 'peilmaand', rule custom:month_matches_params (peilmaand is the "
+            "month of params sources.cbs_bijstand.fieldwork): params sources.cbs_bijstand.fieldwork says") in err
+    report = json.loads((project.root / "build" / "validation.json").read_text(encoding="utf-8"))
+    rule = next(r for d in report["datasets"] for r in d["rules"] if r["rule"] == "custom:month_matches_params")
+    assert rule["ok"] is False and rule["params_key"] == "sources.cbs_bijstand.fieldwork"
+    assert rule["params_value"] == "augustus 2021" and rule["data_value"] == ["2021-07"]
+
+
+# --------------------------------------------------------------------------- no ids, no absolute paths
+
+
+def test_reports_and_terminal_show_no_id_values_and_no_absolute_paths(tmp_path, frames, capsys):
+    outside = tmp_path / "vertrouwelijk" / "microdata"  # real data lives outside the project
+    outside.mkdir(parents=True)
+    project = Project(tmp_path / "project", frames)
+    project.raw["sources"]["klanten_pw"]["file"] = str(outside / "klanten_pw.csv")
+    project.save_params()
+    project.files["klanten_pw"] = str(outside / "klanten_pw.csv")
+    k = frames["klanten_pw"].copy()
+    k.loc[4, "resp_id"] = k.loc[3, "resp_id"]  # a duplicate respondent id (lines 5 and 6)
+    k.loc[7, "geslacht"] = "onbekend"  # an unknown code (line 9)
+    k.loc[10, "gewicht"] = 12.345678  # a weight out of range (line 12)
+    project.write("klanten_pw", k)
+    km = frames["klantmanagers_pw"].copy()
+    km.loc[2, "km_id"] = km.loc[1, "km_id"]
+    km.loc[5, "pct_kan_nooit"] = 0.0  # the three shares no longer add up to 100
+    project.write("klantmanagers_pw", km)
+    pers = frames["cbs_srg_personen"]
+    twice = pers.head(2).assign(persoon_id=7_777_777)  # a duplicate persoon_id (rows 201 and 202)
+    pers = pd.concat([pers, twice], ignore_index=True)
+    project.write("cbs_srg_personen", pers)
+    starts = pd.concat([frames["cbs_srg_starts"], frames["cbs_srg_starts"].head(1)], ignore_index=True)
+    starts.loc[3, "persoon_id"] = 8_888_888  # unknown in cbs_srg_personen
+    project.write("cbs_srg_starts", starts)
+    out = project.root / "build"
+    assert main_validate(project.params, out) == 1
+    printed = capsys.readouterr()
+    texts = {name: (out / name).read_text(encoding="utf-8")
+             for name in ("validation.json", "validation.md", "validation.html")}
+    texts["stderr"], texts["stdout"] = printed.err, printed.out
+    ids = {*k["resp_id"], *km["km_id"], "7777777", "8888888", "12.345678"}
+    for name, text in texts.items():
+        assert not re.search(r"\bR\d{6}\b|\bKM\d{4}\b", text), name
+        assert not [i for i in ids if i in text], name
+        assert str(tmp_path) not in text and "vertrouwelijk" not in text, name
+    data = json.loads(texts["validation.json"])
+    paths = {d["dataset"]: d["path"] for d in data["datasets"]}
+    assert paths["klanten_pw"] == "klanten_pw.csv" and paths["cbs_bijstand"] == "data/cbs_bijstand.csv"
+    rules = {(r["dataset"], r["rule"], r["column"]): r for d in data["datasets"] for r in d["rules"] if not r["ok"]}
+    assert rules[("klanten_pw", "expect_column_values_to_be_unique", "resp_id")]["rows"] == [5, 6]
+    assert rules[("klanten_pw", "expect_column_values_to_be_in_set", "geslacht")]["values"] == ["onbekend"]
+    assert rules[("klanten_pw", "expect_column_values_to_be_in_set", "geslacht")]["rows"] == [9]
+    assert rules[("klanten_pw", "expect_column_values_to_be_between", "gewicht")]["rows"] == [12]
+    assert rules[("klantmanagers_pw", "expect_column_values_to_be_unique", "km_id")]["rows"] == [3, 4]
+    summed = rules[("klantmanagers_pw", "custom:columns_sum_to", "pct_kan_nu_werken + pct_kan_toekomst + pct_kan_nooit")]
+    assert summed["rows"] == [7]
+    assert rules[("cbs_srg_personen", "expect_column_values_to_be_unique", "persoon_id")]["rows"] == [201, 202]
+    assert rules[("cbs_srg_starts", "custom:references", "persoon_id")]["rows"] == [4]
+    compound = rules[("cbs_srg_starts", "expect_compound_columns_to_be_unique", "persoon_id, voorziening, startmaand")]
+    assert compound["values"] and all("persoon_id" not in v for v in compound["values"])  # id part dropped
+    assert "identifier values not shown" in compound["message"]
+    assert "Report: build/validation.html" in printed.err
+    assert "lines 5, 6" in printed.err and "rows 201, 202" in printed.err  # CSV lines, Parquet rows
+
+
+def test_unreadable_file_outside_the_project_is_named_by_its_name(tmp_path, frames, capsys):
+    project = Project(tmp_path / "project", frames)
+    secret = tmp_path / "geheim" / "cbs_bijstand.csv"
+    secret.parent.mkdir()
+    secret.write_text("peilmaand,kenmerk,categorie,aantal\n2021-08,totaal,totaal\n", encoding="utf-8")
+    project.raw["sources"]["cbs_bijstand"]["file"] = str(secret)
+    project.save_params()
+    assert main_validate(project.params, project.root / "build") == 1
+    err = capsys.readouterr().err
+    assert ("dataset 'cbs_bijstand', column '(file)', rule file_readable (file readable): line 2 has 3 fields, "
+            "the header has 4") in err and "(cbs_bijstand.csv)" in err
+    for name in ("validation.json", "validation.md", "validation.html"):
+        assert "geheim" not in (project.root / "build" / name).read_text(encoding="utf-8")
+    assert "geheim" not in err and str(tmp_path) not in err
+
+
+def test_library_messages_lose_identifier_values_and_paths(tmp_path):
+    from spiegel.contracts import _Privacy
+    from spiegel.io import Table
+
+    frame = pd.DataFrame({"resp_id": ["R000123", "R000456"], "geslacht": ["man", "vrouw"]})
+    privacy = _Privacy(Table(frame, [2, 3]), tmp_path, tmp_path / "data" / "x.csv")
+    text = privacy.text(f"ValueError: bad value 'R000123' near R000456 in {tmp_path}/data/x.csv and "
+                        f"/opt/real/klanten.csv (geslacht 'man')")
+    assert "R000123" not in text and "R000456" not in text and str(tmp_path) not in text
+    assert "data/x.csv" in text and "klanten.csv" in text and "/opt/real" not in text and "'man'" in text

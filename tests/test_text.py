@@ -212,3 +212,14 @@ def test_sentences_starting_with_a_numeral_are_found(text, starts):
     from spiegel.text import numeral_sentence_starts
 
     assert numeral_sentence_starts(text) == starts
+
+
+def test_captions_are_filled_and_may_not_hold_typed_numbers(reg):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Titel"),
+                nbformat.v4.new_code_cell('#| label: tbl-x\n#| tbl-cap: "Populatie [[ params.periods.na.start | month ]]"\nx')]
+    fill_cells(nb, reg, PARAMS, chapter="test")
+    assert nb.cells[1].source == '#| label: tbl-x\n#| tbl-cap: "Populatie maart 2020"\nx'
+    nb.cells[1] = nbformat.v4.new_code_cell('#| label: tbl-x\n#| tbl-cap: "Populatie april 2022"\nx')
+    with pytest.raises(TextError, match="cell 2.*typed in a caption: 2022"):
+        fill_cells(nb, reg, PARAMS, chapter="test")

@@ -61,7 +61,7 @@ def execute(notebook: Path, output: Path, parameters: dict, log=sys.stderr, prog
     except Exception as exc:  # noqa: BLE001 - papermill raises several types; all mean "failed"
         if tmp.exists():
             tmp.replace(failed)
-        raise BuildError(f"{notebook.name} failed: {_short(exc)} (executed notebook kept at {failed})") from exc
+        raise BuildError(_short(exc, notebook, failed)) from exc
     nb = strip_volatile(nbformat.read(tmp, as_version=4))
     if finish is not None:
         try:
@@ -76,11 +76,11 @@ def execute(notebook: Path, output: Path, parameters: dict, log=sys.stderr, prog
     return output
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    # papermill's message ends with the error line of the failing cell.
-    tail = [line for line in text if line.strip()][-3:]
-    return " | ".join(tail) if tail else type(exc).__name__
+def _short(exc: Exception, notebook: Path, failed: Path) -> str:
+    """The failing chapter, cell, section and line (see ``spiegel.cellerror``)."""
+    from spiegel.cellerror import describe_failure
+
+    return describe_failure(exc, notebook, failed)
 
 
 def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bool = True,

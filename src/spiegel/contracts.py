@@ -5,8 +5,22 @@ A contract is a Great Expectations (GX Core 1.x) suite kept as YAML in GX's own 
 ``description`` and ``custom_checks``: the few rules GX cannot express (cross-file references,
 sums across columns or rows, values from the params), implemented below in ``CUSTOM_CHECKS``.
 
-Every rule yields one ``RuleResult``; a failure names dataset, column, rule and up to five
-offending values. We write our own JSON/Markdown/HTML report (GX Data Docs load CDNs).
+Every rule yields one ``RuleResult``; a failure names dataset, column, rule, the number of
+offending rows, up to five of their row numbers (file lines for CSV, 1-based rows for Parquet) and
+up to five offending values. We write our own JSON/Markdown/HTML report (GX Data Docs load CDNs).
+
+The report is published (``_book/validation.html``) and the failures are printed in terminals and
+CI logs, so nothing in it may identify a person or point at the confidential files:
+
+- files are named relative to the project root, or by their name alone when outside it;
+- values of identifier and weight columns (``spiegel.sdc.id_like_columns``) are never shown, in
+  no rule: failures on them name row numbers only, compound keys drop their identifier parts, and
+  exception texts from GX or pandas have identifier values and absolute paths blanked out;
+- other values (a wrong code, a share out of range) are shown, as they are what to correct.
+
+Cross-checks with the params (``*_params`` custom checks) compare the facts that both the params
+and the data state (the month a register count refers to, the months of the register periods,
+the survey waves) and report what the params say, what the data says and which params key to edit.
 """
 
 from __future__ import annotations
@@ -16,6 +30,7 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Collection, Iterable
@@ -23,11 +38,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
-from spiegel.io import SourceError, read_file
+from spiegel.fmt import MONTHS
+from spiegel.io import SourceError, Table, read_table, scrub_paths, shown_path
 from spiegel.params import Edition, ParamsError, load_params
+from spiegel.sdc import id_like_columns
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -57,8 +75,13 @@ class RuleResult:
     rule_name: str  # human rule name (``meta.rule`` in the suite)
     ok: bool
     offending: int | None = None  # offending rows, where the rule is row-based
-    values: list[Any] = field(default_factory=list)  # up to MAX_VALUES offending values
+    values: list[Any] = field(default_factory=list)  # up to MAX_VALUES offending values (never ids)
     message: str = ""
+    rows: list[int] = field(default_factory=list)  # up to MAX_VALUES offending rows (file lines for CSV)
+    # Cross-checks with the params: the key, what the params say there, what the data says.
+    params_key: str | None = None
+    params_value: Any = None
+    data_value: Any = None
 
     def line(self) -> str:
         """One line: ``dataset 'x', column 'y', rule T (name): message``."""
@@ -223,13 +246,16 @@ def load_suite(name: str, root: Path | str | Edition | None = None, *,
     gx = _gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    path = _root(root) / CONTRACTS_DIR / f"{name}.yml"
-    if not path.is_file():
+    project = _root(root)
+    file = project / CONTRACTS_DIR / f"{name}.yml"
+    path = shown_path(file, project)  # how the suite is named in messages
+    if not file.is_file():
         raise ContractError(f"contract '{name}': suite file not found ({path})")
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = yaml.safe_load(file.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ContractError(f"contract '{name}': {path} is not valid YAML: {exc}") from exc
+        raise ContractError(f"contract '{name}': {path} is not valid YAML: "
+                            f"{scrub_paths(str(exc), project, file)}") from exc
     if not isinstance(spec, dict) or not isinstance(spec.get("expectations"), list):
         raise ContractError(f"contract '{name}': {path} must be a mapping with a list 'expectations'")
     if spec.get("name") != name:
@@ -248,7 +274,7 @@ def load_suite(name: str, root: Path | str | Edition | None = None, *,
             ExpectationConfiguration(**config).to_domain_obj()
         except Exception as exc:  # noqa: BLE001 - unknown type or bad kwargs: one clear message
             raise ContractError(f"{where} ({item['type']}) is not a valid GX expectation: "
-                                f"{str(exc).splitlines()[0]}") from exc
+                                f"{scrub_paths(str(exc).splitlines()[0], project)}") from exc
         expectations.append({**config, "id": f"{name}#{i + 1}"})  # ids put results back in file order
 
     checks = spec.get("custom_checks") or []
@@ -265,52 +291,263 @@ def load_suite(name: str, root: Path | str | Edition | None = None, *,
 
 
 # --------------------------------------------------------------------------- custom checks
-# Each takes the frame, the run (for the edition and other datasets) and the check's kwargs, and
-# returns (number of offending rows, offending values).
+# Each takes the frame (with a RangeIndex: labels are row positions), the run (for the edition and
+# other datasets) and the check's kwargs, and returns a ``Found`` (or, shorter, a tuple
+# ``(number of offending rows, offending values[, offending row labels])``). A ``{source}`` in a
+# string kwarg or the rule name stands for the id of the source being checked.
 
 
-def _columns_sum_to(df, run, *, columns, total, tolerance=0.0, id_column=None):
+@dataclass
+class Found:
+    """What a custom check found."""
+
+    n: int | None  # offending rows; None when the problem is not one of rows (e.g. a missing month)
+    values: list[Any] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)  # labels (= positions) of offending rows
+    message: str | None = None  # replaces the standard "n offending rows, e.g. …" text
+    ok: bool | None = None  # default: n == 0
+    params_key: str | None = None
+    params_value: Any = None
+    data_value: Any = None
+
+
+class _ParamsProblem(ValueError):
+    """The params lack the key a cross-check needs, or state it in a form that cannot be read."""
+
+
+def _columns_sum_to(df, run, *, columns, total, tolerance=0.0):
     """Per row, ``columns`` add up to ``total`` (± tolerance); rows with a missing value are skipped."""
     _numeric(df, columns)
     sums = df[list(columns)].sum(axis=1, min_count=len(columns))
     bad = sums.notna() & ((sums - total).abs() > tolerance)
-    labels = df.loc[bad, id_column] if id_column else df.index[bad]
-    return int(bad.sum()), [f"{label}: {value:g}" for label, value in zip(labels, sums[bad])]
+    return Found(int(bad.sum()), list(sums[bad]), list(df.index[bad]))
 
 
 def _parts_sum_to_total(df, run, *, group, category, value, total):
     """Within each ``group`` the ``value``s add up to the row with ``category == total``."""
     _numeric(df, [value])
-    totals = df.loc[df[category] == total, value]
+    is_total = df[category] == total
+    totals = df.loc[is_total, value]
     if len(totals) != 1:
-        return max(len(totals), 1), [f"{len(totals)} rows with {category} = {total!r}, expected 1"]
-    parts = df[df[category] != total]
+        return Found(max(len(totals), 1), [f"{len(totals)} rows with {category} = {total!r}, expected 1"],
+                     list(df.index[is_total]))
+    parts = df[~is_total]
     sums = parts.groupby(group)[value].sum()
     bad = sums[sums != totals.iloc[0]]
-    return int(parts[group].isin(bad.index).sum()), [f"{g}: {s} ≠ {totals.iloc[0]}" for g, s in bad.items()]
+    in_bad = parts[group].isin(bad.index)
+    return Found(int(in_bad.sum()), [f"{g}: {s} ≠ {totals.iloc[0]}" for g, s in bad.items()],
+                 list(parts.index[in_bad]))
+
+
+def _param(run, key: str) -> Any:
+    """The params value at dotted ``key``; ``_ParamsProblem`` naming the key if it is absent."""
+    value: Any = run.edition.raw
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise _ParamsProblem(f"{run.params_file} states no '{key}' (add it there)")
+        value = value[part]
+    return value
 
 
 def _values_in_params(df, run, *, column, key):
     """Values of ``column`` are among the params value at dotted ``key`` (e.g. ``waves.earlier``)."""
-    allowed: Any = run.edition.raw
-    for part in key.split("."):
-        allowed = allowed[part]
+    allowed = _param(run, key)
+    if not isinstance(allowed, list):
+        raise _ParamsProblem(f"'{key}' in {run.params_file} must be a list, not {allowed!r}")
     bad = df[column].notna() & ~df[column].isin(list(allowed))
-    return int(bad.sum()), list(df.loc[bad, column])
+    return Found(int(bad.sum()), list(df.loc[bad, column]), list(df.index[bad]))
 
 
 def _references(df, run, *, column, dataset, other_column):
     """Every non-empty ``column`` value occurs in ``other_column`` of source ``dataset``."""
     other = run.frame(dataset)[other_column]
     bad = df[column].notna() & ~df[column].isin(other)
-    return int(bad.sum()), list(df.loc[bad, column])
+    return Found(int(bad.sum()), list(df.loc[bad, column]), list(df.index[bad]))
 
 
-CUSTOM_CHECKS: dict[str, Callable[..., tuple[int, list[Any]]]] = {
+# ----- cross-checks: facts that both the params and the data state
+
+_MONTH_NUMBERS = {name: i + 1 for i, name in enumerate(MONTHS)}
+_YYYY_MM = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_RANGE = re.compile(r"(.+?)\s*(?:–|—|\s-\s|\bt/m\b|\btot en met\b)\s*(.+)")
+
+
+def _month(text: Any, year: str | None = None) -> str | None:
+    """A month as ``YYYY-MM`` from ``2022-04`` or Dutch ``april 2022`` (``year`` fills in a
+    month without one); None if ``text`` is not one month."""
+    t = str(text).strip().lower()
+    if _YYYY_MM.fullmatch(t):
+        return t
+    m = re.fullmatch(r"([a-z]+)(?:\s+([0-9]{4}))?", t)
+    if m and m[1] in _MONTH_NUMBERS and (m[2] or year):
+        return f"{m[2] or year}-{_MONTH_NUMBERS[m[1]]:02d}"
+    return None
+
+
+def _month_range(text: Any) -> tuple[str, str] | None:
+    """``("2019-03", "2021-06")`` from "maart 2019 - juni 2021", "maart t/m juni 2021" or
+    "2019-03 – 2021-06"; None if ``text`` is not such a range."""
+    m = _RANGE.fullmatch(str(text).strip())
+    if not m:
+        return None
+    last = _month(m[2])
+    first = _month(m[1], last[:4] if last else None)
+    return (first, last) if first and last and first <= last else None
+
+
+def _listing(values: Iterable[Any], limit: int = 6) -> str:
+    values = list(values)
+    head = ", ".join(map(str, values[:limit]))
+    return head + (f", … ({len(values)} in all)" if len(values) > limit else "")
+
+
+def _span(months: Iterable[str]) -> str:
+    months = sorted(months)
+    return f"{months[0]} – {months[-1]}" if months else "no months"
+
+
+def _valid_months(series: pd.Series) -> pd.Series:
+    text = series.dropna().astype(str)
+    return text[text.map(lambda v: bool(_YYYY_MM.fullmatch(v)))]
+
+
+def _month_matches_params(df, run, *, column, key):
+    """Every ``column`` value is the one month the params state at ``key`` (e.g. the peilmaand of a
+    register count against the ``fieldwork`` the captions print)."""
+    stated = _param(run, key)
+    month = _month(stated)
+    found = sorted(df[column].dropna().astype(str).unique())
+    if month is None:
+        return Found(None, ok=False, params_key=key, params_value=stated, data_value=found,
+                     message=f"params {key} says {stated!r}, which is not one month (write e.g. 'april 2022' "
+                             f"or '2022-04'); the data says {_listing(found)}; edit {key} in {run.params_file}")
+    values = df[column].astype("string")
+    bad = values.notna() & (values != month)
+    if not bad.any():
+        return Found(0)
+    wrong = sorted(values[bad].unique())
+    return Found(int(bad.sum()), wrong, list(df.index[bad]), params_key=key, params_value=stated, data_value=wrong,
+                 message=f"params {key} says {stated!r} ({month}); the data says {_listing(wrong)} in "
+                         f"{int(bad.sum())} of {len(df)} rows; edit {key} in {run.params_file} or correct the data")
+
+
+def _months_cover_params_periods(df, run, *, column, key="periods"):
+    """Every month of every period the params define at ``key`` (``{name: {start, end}}``, inclusive
+    ``YYYY-MM``) occurs in ``column``: a period without data would silently count as no starts."""
+    periods = _param(run, key)
+    if not isinstance(periods, dict) or not periods:
+        raise _ParamsProblem(f"'{key}' in {run.params_file} must map period names to start and end months")
+    present = set(_valid_months(df[column]))
+    problems, stated, missing_all, first_key = [], {}, {}, None
+    for name, spec in periods.items():
+        k = f"{key}.{name}"
+        spec = spec if isinstance(spec, dict) else {}
+        start, end = _month(spec.get("start", "")), _month(spec.get("end", ""))
+        if not (start and end and start <= end):
+            raise _ParamsProblem(f"'{k}' in {run.params_file} needs start and end months 'YYYY-MM' with "
+                                 f"start ≤ end, not start {spec.get('start')!r}, end {spec.get('end')!r}")
+        stated[k] = f"{start} – {end}"
+        missing = [m for m in pd.period_range(start, end, freq="M").astype(str) if m not in present]
+        if missing:
+            first_key = first_key or k
+            missing_all[k] = missing
+            problems.append(f"params {k} runs {start} – {end}, but the data has no {column} "
+                            f"{_listing(missing)}")
+    if not problems:
+        return Found(0)
+    edit = ", ".join(f"{k}.start/end" for k in missing_all)
+    return Found(None, ok=False, params_key=first_key, params_value=stated,
+                 data_value={"months": _span(present), "missing": missing_all},
+                 message=f"{'; '.join(problems)} (the data's months run {_span(present)}); edit {edit} in "
+                         f"{run.params_file} or supply the missing months")
+
+
+def _months_span_params(df, run, *, column, key):
+    """The first and last month in ``column`` are those of the range the params state at ``key``
+    (e.g. ``fieldwork: "maart 2019 - juni 2021"``)."""
+    stated = _param(run, key)
+    span = _month_range(stated)
+    months = _valid_months(df[column])
+    data = _span(set(months))
+    if span is None:
+        return Found(None, ok=False, params_key=key, params_value=stated, data_value=data,
+                     message=f"params {key} says {stated!r}, which is not a range of months (write e.g. "
+                             f"'maart 2019 - juni 2021'); the data's {column} runs {data}; edit {key} in "
+                             f"{run.params_file}")
+    first, last = span
+    if months.empty or (months.min(), months.max()) == span:
+        return Found(0)
+    outside = months[(months < first) | (months > last)]
+    return Found(len(outside), sorted(outside.unique()), list(outside.index), ok=False, params_key=key,
+                 params_value=stated, data_value=data,
+                 message=f"params {key} says {stated!r} ({first} – {last}); the data's {column} runs {data}; "
+                         f"edit {key} in {run.params_file} or correct the data")
+
+
+def _values_cover_params(df, run, *, column, key):
+    """Every value of the params list at ``key`` occurs in ``column`` (e.g. each earlier wave the
+    params name has figures in the data)."""
+    stated = _param(run, key)
+    if not isinstance(stated, list):
+        raise _ParamsProblem(f"'{key}' in {run.params_file} must be a list, not {stated!r}")
+    present = df[column].dropna()
+    missing = [v for v in stated if not present.isin([v]).any()]
+    if not missing:
+        return Found(0)
+    has = sorted(present.unique().tolist())
+    return Found(None, ok=False, params_key=key, params_value=stated, data_value=has,
+                 message=f"params {key} says {_listing(stated)}; the data has no {column} {_listing(missing)} "
+                         f"(it has {_listing(has)}); edit {key} in {run.params_file} or supply the missing values")
+
+
+def _years_match_params(df, run, *, column, key):
+    """The years in ``column`` are exactly the years the params text at ``key`` names (e.g.
+    ``fieldwork: "2018, 2020"`` against ``peiljaar``)."""
+    stated = _param(run, key)
+    years = sorted({int(y) for y in re.findall(r"\b(?:19|20)[0-9]{2}\b", str(stated))})
+    values = pd.to_numeric(df[column], errors="raise")
+    has = sorted(int(v) for v in values.dropna().unique())
+    if not years:
+        return Found(None, ok=False, params_key=key, params_value=stated, data_value=has,
+                     message=f"params {key} says {stated!r}, which names no year; the data's {column} has "
+                             f"{_listing(has)}; edit {key} in {run.params_file}")
+    if has == years:
+        return Found(0)
+    extra = values.notna() & ~values.isin(years)
+    missing = [y for y in years if y not in has]
+    what = "; ".join([f"the data's {column} has {_listing(has)}"]
+                     + [f"no {column} {_listing(missing)}"] * bool(missing))
+    return Found(int(extra.sum()), sorted({int(v) for v in values[extra]}), list(df.index[extra]), ok=False,
+                 params_key=key, params_value=stated, data_value=has,
+                 message=f"params {key} says {stated!r} (years {_listing(years)}); {what}; edit {key} in "
+                         f"{run.params_file} or correct the data")
+
+
+def _parts_sum_to_total_by(df, run, *, by, group, category, value, total):
+    """As ``parts_sum_to_total``, separately within each value of ``by`` (e.g. per regeling, each
+    kenmerk's categories add up to that regeling's own total row)."""
+    if by not in df.columns:
+        raise KeyError(f"column '{by}' does not exist")
+    offending, values, positions = 0, [], []
+    for key, part in df.groupby(by, sort=False):
+        found = _parts_sum_to_total(part, run, group=group, category=category, value=value, total=total)
+        offending += found.n
+        values += [f"{key}: {v}" for v in found.values]
+        positions += found.positions
+    return Found(offending, values, sorted(positions))
+
+
+CUSTOM_CHECKS: dict[str, Callable[..., Found | tuple]] = {
     "columns_sum_to": _columns_sum_to,
     "parts_sum_to_total": _parts_sum_to_total,
+    "parts_sum_to_total_by": _parts_sum_to_total_by,
     "values_in_params": _values_in_params,
     "references": _references,
+    "month_matches_params": _month_matches_params,
+    "months_cover_params_periods": _months_cover_params_periods,
+    "months_span_params": _months_span_params,
+    "values_cover_params": _values_cover_params,
+    "years_match_params": _years_match_params,
 }
 
 
@@ -320,6 +557,57 @@ def _check_column(kwargs: dict[str, Any]) -> str:
     if "columns" in kwargs:
         return " + ".join(kwargs["columns"])
     return str(kwargs.get("value", TABLE))
+
+
+# --------------------------------------------------------------------------- privacy of the report
+
+HIDDEN = "values not shown: identifier or weight column"
+
+
+class _Privacy:
+    """What a source's failures may show: its identifier and weight columns
+    (``spiegel.sdc.id_like_columns``) never appear with values, only with row numbers."""
+
+    def __init__(self, table: Table, root: Path, path: Path):
+        self.table, self.root, self.path = table, root, path
+        self.private = set(id_like_columns(table.frame.columns))
+
+    def hides(self, columns: Iterable[Any]) -> bool:
+        return any(c in self.private for c in columns)
+
+    def rows(self, labels: Iterable[Any]) -> list[int]:
+        """The first ``MAX_VALUES`` row numbers (file lines for CSV) of offending row labels."""
+        labels = sorted({int(p) for p in labels if isinstance(p, (int, np.integer))})[:MAX_VALUES]
+        return self.table.row_numbers(labels)
+
+    def text(self, text: str) -> str:
+        """A library's message about this source: absolute paths and identifier values blanked."""
+        text = scrub_paths(text, self.root, self.path)
+        if not self.private:
+            return text
+        tokens = set(re.findall(r"[\w.+-]+", text))
+        hits: set[str] = set()
+        for c in self.private:
+            values = self.table.frame[c].dropna()
+            as_text = values.astype(str)
+            hits |= set(as_text[as_text.isin(tokens)])
+        for hit in sorted(hits, key=len, reverse=True):
+            text = re.sub(rf"(?<![\w.+-]){re.escape(hit)}(?![\w.+-])", "…", text)
+        return text
+
+
+def _shown_values(values: list[Any], columns: list[str], privacy: _Privacy) -> tuple[list[Any], bool]:
+    """``values`` without identifier values: compound keys (dicts) lose their identifier parts,
+    plain values of an identifier column are dropped. Returns (values, something was hidden)."""
+    if not privacy.hides(columns):
+        return values, False
+    kept = []
+    for v in values:
+        if isinstance(v, dict):
+            rest = {k: x for k, x in v.items() if k not in privacy.private}
+            if rest:
+                kept.append(rest)
+    return kept, True
 
 
 # --------------------------------------------------------------------------- validation
@@ -333,11 +621,12 @@ class _Run:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self.edition = edition
+        self.params_file = shown_path(edition.path, edition.root)
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         asset = self.context.data_sources.add_pandas("spiegel").add_dataframe_asset("source")
         self.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
-        self._frames: dict[str, pd.DataFrame | SourceError] = {}
+        self._tables: dict[str, Table | SourceError] = {}
         self.keep = {s.id for s in edition.sources.values() if s.id in keep or s.contract in keep}
 
     def source(self, dataset: str):
@@ -350,39 +639,44 @@ class _Run:
                                 f"{', '.join(sources)}")
         return by_contract[0]
 
-    def frame(self, dataset: str) -> pd.DataFrame:
+    def table(self, dataset: str) -> Table:
         """The source's data, read once; raises ``SourceError`` if it cannot be read."""
         source = self.source(dataset)
-        if source.id not in self._frames:
+        if source.id not in self._tables:
             try:
-                self._frames[source.id] = read_file(source.path, source.id)
+                table = read_table(source.path, source.id, self.edition.root)
+                if not isinstance(table.frame.index, pd.RangeIndex) or table.frame.index.start != 0:
+                    table.frame = table.frame.reset_index(drop=True)  # labels are positions
+                self._tables[source.id] = table
             except SourceError as exc:
-                self._frames[source.id] = exc
-        got = self._frames[source.id]
+                self._tables[source.id] = exc
+        got = self._tables[source.id]
         if isinstance(got, SourceError):
             raise got
         return got
 
+    def frame(self, dataset: str) -> pd.DataFrame:
+        """The source's data (see ``table``)."""
+        return self.table(dataset).frame
+
     def validate(self, source_id: str, suite) -> SourceResult:
         source = self.source(source_id)
-        try:
-            rel = str(source.path.relative_to(self.edition.root))
-        except ValueError:
-            rel = str(source.path)
+        rel = shown_path(source.path, self.edition.root)
         readable = RuleResult(source.id, FILE, "file_readable", "file readable", True)
         try:
-            df = self.frame(source.id)
+            table = self.table(source.id)
         except SourceError as exc:
             readable.ok, readable.message = False, f"{exc.problem} ({rel})"
             return SourceResult(source.id, source.contract, rel, None, [readable])
-        rules = [readable, *self._gx_rules(source.id, suite, df)]
+        privacy = _Privacy(table, self.edition.root, source.path)
+        rules = [readable, *self._gx_rules(source.id, suite, table.frame, privacy)]
         for check in suite.meta.get("custom_checks", []):
-            rules.append(self._custom(source.id, check, df))
+            rules.append(self._custom(source.id, check, table.frame, privacy))
         if source.id not in self.keep:  # only frames that other checks refer to stay in memory
-            self._frames.pop(source.id, None)
-        return SourceResult(source.id, source.contract, rel, len(df), rules)
+            self._tables.pop(source.id, None)
+        return SourceResult(source.id, source.contract, rel, len(table.frame), rules)
 
-    def _gx_rules(self, dataset: str, suite, df: pd.DataFrame) -> list[RuleResult]:
+    def _gx_rules(self, dataset: str, suite, df: pd.DataFrame, privacy: _Privacy) -> list[RuleResult]:
         """Run the suite: a fast pass (success only), then the failed expectations again with details."""
         gx = _gx()
         if len(df) < 100_000:  # GX takes many row subsets of wide survey frames: ~2x faster on
@@ -402,29 +696,48 @@ class _Run:
                     results = [again.get(r.expectation_config.id, r) for r in results]
         except Exception as exc:  # noqa: BLE001 - a GX crash must still name the dataset
             return [RuleResult(dataset, TABLE, "gx_validation", "contract could be run", False,
-                               message=f"{type(exc).__name__}: {exc}")]
+                               message=privacy.text(f"{type(exc).__name__}: {exc}"))]
         results = sorted(results, key=lambda r: order.get(r.expectation_config.id, len(order)))
-        return [_from_gx(dataset, r, set(df.columns)) for r in results]
+        return [_from_gx(dataset, r, set(df.columns), privacy) for r in results]
 
-    def _custom(self, dataset: str, check: dict[str, Any], df: pd.DataFrame) -> RuleResult:
-        kwargs = check.get("kwargs") or {}
+    def _custom(self, dataset: str, check: dict[str, Any], df: pd.DataFrame, privacy: _Privacy) -> RuleResult:
+        kwargs = {k: v.replace("{source}", dataset) if isinstance(v, str) else v
+                  for k, v in (check.get("kwargs") or {}).items()}
         name = check["check"]
         rule = RuleResult(dataset, _check_column(kwargs), f"custom:{name}",
-                          (check.get("meta") or {}).get("rule", name), True)
+                          str((check.get("meta") or {}).get("rule", name)).replace("{source}", dataset), True)
         needed = [kwargs[k] for k in ("column", "group", "category", "value") if k in kwargs]
-        absent = [c for c in [*needed, *kwargs.get("columns", [])] if c not in df.columns]
+        columns = [*needed, *kwargs.get("columns", [])]
+        absent = [c for c in columns if c not in df.columns]
         if absent:
             rule.ok, rule.message = False, f"column '{absent[0]}' does not exist"
             return rule
         try:
-            n, values = CUSTOM_CHECKS[name](df, self, **kwargs)
+            found = CUSTOM_CHECKS[name](df, self, **kwargs)
+        except _ParamsProblem as exc:
+            rule.ok, rule.message = False, f"could not be checked: {exc}"
+            return rule
         except SourceError as exc:
             rule.ok, rule.message = False, f"could not be checked: {exc}"
+            return rule
         except Exception as exc:  # noqa: BLE001 - e.g. a missing column or a wrong type
-            rule.ok, rule.message = False, f"could not be checked: {_exc_text(exc)}"
-        else:
-            rule.ok = n == 0
-            _set_offending(rule, n, values)
+            rule.ok, rule.message = False, f"could not be checked: {privacy.text(_exc_text(exc))}"
+            return rule
+        if isinstance(found, tuple):
+            found = Found(*found)
+        rule.ok = found.ok if found.ok is not None else found.n == 0
+        values, hidden = _shown_values(found.values, columns, privacy)
+        rows = privacy.rows(found.positions)
+        rule.params_key, rule.params_value, rule.data_value = found.params_key, found.params_value, found.data_value
+        if hidden:
+            rule.data_value = None
+        if found.message is not None and not rule.ok:
+            rule.offending, rule.rows = found.n, rows
+            rule.values = _distinct(values)
+            rule.message = found.message + (f" (offending {_rows_text(rows, found.n, privacy.table.unit)})"
+                                            if rows else "")
+        elif found.n is not None:
+            _set_offending(rule, found.n, values, rows, privacy.table.unit, hidden)
         return rule
 
 
@@ -461,17 +774,32 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def _set_offending(rule: RuleResult, n: int, values: Iterable[Any]) -> None:
+def _distinct(values: Iterable[Any]) -> list[Any]:
     distinct: list[Any] = []
     for v in map(_plain, values):
         if v not in distinct:
             distinct.append(v)
         if len(distinct) == MAX_VALUES:
             break
-    rule.offending, rule.values = n, distinct
+    return distinct
+
+
+def _rows_text(rows: list[int], n: int | None, unit: str) -> str:
+    more = ", …" if n is not None and n > len(rows) else ""
+    return f"{unit}{'s' if len(rows) != 1 else ''} {', '.join(map(str, rows))}{more}"
+
+
+def _set_offending(rule: RuleResult, n: int, values: Iterable[Any], rows: list[int] | None = None,
+                   unit: str = "row", hidden: bool = False) -> None:
+    distinct = _distinct(values)
+    rule.offending, rule.values, rule.rows = n, distinct, list(rows or [])
     rule.message = f"{n} offending row{'s' if n != 1 else ''}" if n or not rule.ok else ""
+    if rule.rows:
+        rule.message += f" ({_rows_text(rule.rows, n, unit)})"
     if distinct:
         rule.message += ", e.g. " + ", ".join(map(_show, distinct))
+    if hidden and n:
+        rule.message += f"; {HIDDEN}" if not distinct else " (identifier values not shown)"
 
 
 def _exception(info: Any) -> str | None:
@@ -508,7 +836,11 @@ def _condition_columns(condition: Any) -> list[str]:
     return names + [n for sub in condition.get("conditions") or [] for n in _condition_columns(sub)]
 
 
-def _from_gx(dataset: str, r, columns: set[str]) -> RuleResult:
+#: Expectations whose observed value describes a column without being one of its values.
+_SAFE_OBSERVED = ("_type", "_count_", "row_count")
+
+
+def _from_gx(dataset: str, r, columns: set[str], privacy: _Privacy) -> RuleResult:
     cfg, res = r.expectation_config, r.result or {}
     kw = cfg.kwargs
     column = kw.get("column") or ", ".join(kw.get("column_list") or []) or TABLE
@@ -522,14 +854,17 @@ def _from_gx(dataset: str, r, columns: set[str]) -> RuleResult:
         return rule
     exc = _exception(r.exception_info)
     if exc:
-        rule.message = f"could not be checked: {exc}"
+        rule.message = f"could not be checked: {privacy.text(str(exc))}"
         return rule
+    checked = [c for c in [kw.get("column"), *(kw.get("column_list") or [])] if c]
     if "unexpected_count" in res:
         counts = res.get("partial_unexpected_counts") or []
         values = [c["value"] for c in counts] if counts else res.get("partial_unexpected_list") or []
         if values and isinstance(values[0], tuple) and "column_list" in kw:
             values = [dict(zip(kw["column_list"], v)) for v in values]
-        _set_offending(rule, int(res["unexpected_count"]), values)
+        values, hidden = _shown_values(list(values), checked, privacy)
+        rows = privacy.rows(res.get("partial_unexpected_index_list") or [])
+        _set_offending(rule, int(res["unexpected_count"]), values, rows, privacy.table.unit, hidden)
         return rule
     mismatch = (res.get("details") or {}).get("mismatched")
     if isinstance(mismatch, dict):
@@ -540,6 +875,9 @@ def _from_gx(dataset: str, r, columns: set[str]) -> RuleResult:
             + [f"unexpected column(s) {', '.join(map(repr, unexpected))}"] * bool(unexpected))
         return rule
     observed = _plain(res.get("observed_value"))
+    if privacy.hides(checked) and not any(part in cfg.type for part in _SAFE_OBSERVED):
+        rule.message = f"observed value not shown (identifier or weight column), expected {_expected(kw)}"
+        return rule
     rule.values = [] if observed is None else [observed]
     rule.message = f"observed {_show(observed)}, expected {_expected(kw)}"
     return rule
@@ -605,28 +943,10 @@ def main_validate(params_path: Path | str, out_dir: Path | str | None = None) ->
         print(f"spiegel validate: {exc}", file=sys.stderr)
         return 1
     paths = write_reports(result, out_dir if out_dir is not None else edition.build_dir)
+    report = shown_path(paths["html"], edition.root)
     if result.ok:
-        print(f"Data validation passed: {result.summary()}. Report: {paths['html']}")
+        print(f"Data validation passed: {result.summary()}. Report: {report}")
         return 0
     print(format_failures(result), file=sys.stderr)
-    print(f"Report: {paths['html']}", file=sys.stderr)
+    print(f"Report: {report}", file=sys.stderr)
     return 1
-
-
-# --------------------------------------------------------------------------- appended checks
-
-
-def _parts_sum_to_total_by(df, run, *, by, group, category, value, total):
-    """As ``parts_sum_to_total``, separately within each value of ``by`` (e.g. per regeling, each
-    kenmerk's categories add up to that regeling's own total row)."""
-    if by not in df.columns:
-        raise KeyError(f"column '{by}' does not exist")
-    offending, values = 0, []
-    for key, part in df.groupby(by, sort=False):
-        n, found = _parts_sum_to_total(part, run, group=group, category=category, value=value, total=total)
-        offending += n
-        values += [f"{key}: {v}" for v in found]
-    return offending, values
-
-
-CUSTOM_CHECKS["parts_sum_to_total_by"] = _parts_sum_to_total_by

@@ -473,6 +473,9 @@ def fill_cells(
     ctx = context(register, params)
     section = ""
     for index, cell in enumerate(nb.cells, start=1):
+        if cell.get("cell_type") == "code":
+            _fill_captions(cell, ctx, Where(chapter, notebook, index, section))
+            continue
         if cell.get("cell_type") != "markdown":
             continue
         meta = cell.setdefault("metadata", {})
@@ -492,6 +495,32 @@ def fill_cells(
         if heads:
             section = heads[-1]
     return nb
+
+
+_CAPTION = re.compile(r"^#\|\s*(?:tbl|fig)-(?:cap|alt)\s*:")
+
+
+def _fill_captions(cell: nbformat.NotebookNode, ctx: Mapping[str, Any], where: Where) -> None:
+    """Captions (``#| tbl-cap:``, ``#| fig-cap:``, ``#| fig-alt:``) are text too: placeholders in
+    them are filled, and numbers may not be typed there either."""
+    meta = cell.setdefault("metadata", {})
+    source = meta.get(METADATA_KEY, {}).get("template", cell.get("source", ""))
+    if isinstance(source, list):
+        source = "".join(source)
+    lines = source.split("\n")
+    filled = []
+    for line in lines:
+        if _CAPTION.match(line):
+            typed = typed_numbers(line.split(":", 1)[1])
+            if typed:
+                raise TextError(f"{where}: number(s) typed in a caption: {', '.join(typed)}. Use a placeholder "
+                                f"such as [[ params.sources.<id>.fieldwork ]]")
+            line = render(line, ctx, where)
+        filled.append(line)
+    text = "\n".join(filled)
+    if text != source:
+        cell["source"] = text
+        meta[METADATA_KEY] = {"template": source}
 
 
 def fill_notebook(path: Path, register_path: Path, params: Mapping[str, Any], *, chapter: str) -> Path:
