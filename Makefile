@@ -80,16 +80,18 @@ data:
 endif
 
 # The gate: every source must pass its contract before any chapter runs. It re-runs whenever the
-# content of a data file, a contract, the params or the validation code changes.
+# content of a data file, a contract, the params or the validation code changes (and is not
+# the content of the last validation, which passed: data changed and changed back).
 $(BUILD)/validation.stamp: $(FP_DATA) $(FP_CONTRACTS) $(FP)/params.sha256 $(FP)/code/validation.sha256 | data
-	$(SPIEGEL) --params $(PARAMS) validate
+	$(SPIEGEL) --params $(PARAMS) validate --if-changed
 	@touch $@
 
 validate: $(BUILD)/validation.stamp
 
 # One executed notebook per chapter (its notebook and data fingerprints come from deps.mk).
+# --if-changed: a chapter whose last run was from exactly the current inputs is not executed again.
 $(BUILD)/notebooks/%.ipynb: $(FP)/params.sha256 $(FP)/code/analysis.sha256 | $(BUILD)/validation.stamp
-	$(SPIEGEL) --params $(PARAMS) run --chapter $* --quiet
+	$(SPIEGEL) --params $(PARAMS) run --chapter $* --quiet --if-changed
 
 notebooks: $(EXECUTED)
 

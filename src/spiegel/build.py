@@ -3,6 +3,7 @@ dependency graph for make (``spiegel deps``; written by ``spiegel fingerprint``)
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -82,14 +83,22 @@ def _discard_partial(output: Path) -> None:
         output.with_name(output.stem + ".running.ipynb").unlink(missing_ok=True)
 
 
-def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bool = True) -> Path:
+def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bool = True,
+                only_if_changed: bool = False) -> Path:
     """Execute one chapter with the edition's parameters into ``<build state>/notebooks`` and record
-    the fingerprints of the inputs it ran with (``<name>.run.json``, checked before rendering)."""
-    from spiegel.buildstate import current_inputs, run_record_path, write_run_record
+    the fingerprints of the inputs it ran with (``<name>.run.json``, checked before rendering).
+
+    ``only_if_changed``: when the executed notebook's run record names exactly the current inputs
+    (e.g. data changed and changed back), do not execute again; only refresh the file's date, which
+    is what make looks at."""
+    from spiegel.buildstate import current_inputs, run_problems, write_run_record
 
     output = executed_path(edition, chapter)
     inputs = current_inputs(edition)  # hashed before the run: a change during it is seen next time
-    run_record_path(output).unlink(missing_ok=True)
+    if only_if_changed and output.exists() and not run_problems(edition, {chapter.id: output}, inputs):
+        os.utime(output)
+        print(f"run: {chapter.notebook.name}: inputs as in its last run; not executed again", file=log, flush=True)
+        return output
     try:
         execute(chapter.notebook, output, {"params_path": str(edition.path)}, log, progress)
     except BaseException:

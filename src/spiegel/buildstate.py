@@ -340,21 +340,21 @@ def run_problems(edition: Edition, executed: dict[str, Path], inputs: dict[str, 
     return out
 
 
-def invalidate_stale(edition: Edition, executed: dict[str, Path], inputs: dict[str, Any]) -> list[str]:
-    """Remove the make targets whose records do not match the current inputs, so make re-runs them
-    whatever the files' dates say: the validation stamp when the gate does not pass for exactly the
+def mark_stale(edition: Edition, executed: dict[str, Path], inputs: dict[str, Any]) -> list[str]:
+    """Date back (to 1970) the make targets whose records do not name the current inputs, so make
+    runs their recipes whatever the other files' dates say; the recipes (``--if-changed``) then
+    decide from the records: the validation stamp when the gate does not pass for exactly the
     current data, an executed chapter without a run record of the current inputs."""
-    removed = []
+    marked = []
     stamp = edition.build_dir / "validation.stamp"
     if stamp.exists() and gate_problems(edition, inputs):
-        stamp.unlink()
-        removed.append("validation")
+        os.utime(stamp, (0, 0))
+        marked.append("validation")
     for cid, path in executed.items():
         if path.exists() and run_problems(edition, {cid: path}, inputs):
-            path.unlink()
-            run_record_path(path).unlink(missing_ok=True)
-            removed.append(f"chapter {cid}")
-    return removed
+            os.utime(path, (0, 0))
+            marked.append(f"chapter {cid}")
+    return marked
 
 
 # --------------------------------------------------------------------------------------------

@@ -33,12 +33,16 @@ def _synth(edition, args) -> int:
 
 
 def _validate(edition, args) -> int:
-    from spiegel.buildstate import current_inputs, write_gate
+    from spiegel.buildstate import current_inputs, gate_problems, write_gate
     from spiegel.contracts import main_validate
 
     out = Path(args.out) if args.out else edition.build_dir
     with _locked(edition, "validate"):
         inputs = current_inputs(edition)  # what this validation is about, hashed before it reads
+        if getattr(args, "if_changed", False) and out == edition.build_dir and not gate_problems(edition, inputs):
+            print("spiegel validate: data, contracts and params are those of the last validation, "
+                  "which passed; not validated again", file=sys.stderr)
+            return 0
         status = main_validate(edition.path, out)
         write_gate(edition, inputs, status == 0, out)
     return status
@@ -50,7 +54,7 @@ def _run(edition, args) -> int:
     chapters = [chapter_by_id(edition, c) for c in args.chapter] if args.chapter else edition.chapters
     with _locked(edition, "run"):
         for chapter in chapters:
-            run_chapter(edition, chapter, progress=not args.quiet)
+            run_chapter(edition, chapter, progress=not args.quiet, only_if_changed=args.if_changed)
     return 0
 
 
@@ -121,7 +125,7 @@ def _build(edition, args) -> int:
         status = _validate(edition, argparse.Namespace(out=None))
         if status:
             return status
-        _run(edition, argparse.Namespace(chapter=None, quiet=args.quiet))
+        _run(edition, argparse.Namespace(chapter=None, quiet=args.quiet, if_changed=False))
         _write_book(edition, args, only_if_stale=False)
         return _ready(edition, args)
 
@@ -138,7 +142,7 @@ def _fingerprint(edition, args) -> int:
     changed, so that make re-runs exactly what depends on changed content)."""
     from spiegel.build import make_deps
     from spiegel.buildstate import (
-        write_if_changed, current_inputs, describe_change, invalidate_stale, update_state, write_fingerprints,
+        write_if_changed, current_inputs, describe_change, mark_stale, update_state, write_fingerprints,
     )
 
     inputs = current_inputs(edition)
@@ -146,9 +150,7 @@ def _fingerprint(edition, args) -> int:
     if changed:
         print("spiegel: content changed: " + ", ".join(describe_change(c, inputs) for c in changed),
               file=sys.stderr)
-    stale = invalidate_stale(edition, _executed(edition), inputs)
-    if stale:
-        print(f"spiegel: not made from the current inputs, so made again: {', '.join(stale)}", file=sys.stderr)
+    mark_stale(edition, _executed(edition), inputs)
     update_state(edition)
     write_if_changed(edition.build_dir / "deps.mk", make_deps(edition, args.params))
     return 0
@@ -181,11 +183,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--source", action="append", help="only this source (repeatable)")
     s.set_defaults(func=_synth)
     v = sub.add_parser("validate", help="check every source against its data contract")
-    v.add_argument("--out", help="folder for validation.{json,md,html} (default build/<edition>)")
+    v.add_argument("--out", help="folder for validation.{json,md,html} (default: the params file's build state)")
+    v.add_argument("--if-changed", action="store_true",
+                   help="not again if the last validation, which passed, was of exactly the current inputs")
     v.set_defaults(func=_validate)
     r = sub.add_parser("run", help="execute chapter notebooks with papermill")
     r.add_argument("--chapter", action="append", help="chapter id or notebook stem (repeatable)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--if-changed", action="store_true",
+                   help="not again if the chapter's last run was from exactly the current inputs")
     r.set_defaults(func=_run)
     for name, func, helptext in (("render", _render, "render the executed chapters into _book/"),
                                  ("build", _build, "synth (if synthetic), validate, run and render")):
