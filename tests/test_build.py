@@ -1,16 +1,23 @@
 """End to end: `make report` in a temporary copy of the project, on the synthetic data.
 
 Checks the publication (HTML site and PDF with Tabel 1-2 and Figuur 1-7), that no
-respondent-level data reaches any output, that the build is incremental, and that broken input
+respondent-level data reaches any output, that the build is incremental by content (fingerprints,
+not file dates), that each params file has its own build state, that `_book/` carries a manifest
+that is checked before "publication ready", that a failed validation is never published, that one
+build per edition runs at a time, that signals leave no temporary files, and that broken input
 stops the build with a named error while the previous `_book/` stays as it was.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +25,8 @@ import nbformat
 import pandas as pd
 import pytest
 import yaml
+
+from spiegel.params import load_params
 
 pytestmark = pytest.mark.integration
 
@@ -38,8 +47,87 @@ def _copy_project(root: Path, dest: Path) -> Path:
     return dest
 
 
+def _env(**extra: str) -> dict[str, str]:
+    """The environment of a nested build: not inside the lock or the make that runs the tests."""
+    drop = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SPIEGEL_LOCK", "SPIEGEL_STATE", "SPIEGEL_BUILD_ROOT"}
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
+
+
 def make(project: Path, *targets: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", *targets], cwd=project, capture_output=True, text=True, timeout=900)
+    return subprocess.run(["make", *targets], cwd=project, capture_output=True, text=True, timeout=900,
+                          env=_env())
+
+
+def spiegel(project: Path, *args: str, params: str = f"params/{EDITION}.yml") -> subprocess.CompletedProcess:
+    return subprocess.run([str(project / ".venv" / "bin" / "spiegel"), "--params", params, *args], cwd=project,
+                          capture_output=True, text=True, timeout=900, env=_env())
+
+
+def state_dir(project: Path, params: str = f"params/{EDITION}.yml") -> Path:
+    """The build state of a params file (``Edition.build_dir``: build/<edition>/<stem>-<hash>)."""
+    return load_params(project / params).build_dir
+
+
+def book_files(project: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(project / "_book")): p.read_bytes()
+            for p in sorted((project / "_book").rglob("*")) if p.is_file()}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+OLD = time.mktime((2001, 1, 1, 0, 0, 0, 0, 0, -1))
+
+
+def replace_with_older_date(path: Path, data: bytes) -> None:
+    """Replace ``path`` by a file with other bytes and an older modification time, as `cp -p`,
+    `rsync -a` or `tar` do."""
+    tmp = path.with_name(path.name + ".incoming")
+    tmp.write_bytes(data)
+    os.utime(tmp, (OLD, OLD))
+    os.replace(tmp, path)
+    assert path.stat().st_mtime == OLD
+
+
+def output_of(result: subprocess.CompletedProcess) -> str:
+    return result.stdout + result.stderr
+
+
+def executions(output: str) -> list[str]:
+    return re.findall(r"run: (\S+\.ipynb): executing", output)
+
+
+def force_render(project: Path, tag: str) -> None:
+    """Change the render configuration (a comment in _quarto.yml): the book must be rendered again."""
+    with open(project / "_quarto.yml", "a", encoding="utf-8") as f:
+        f.write(f"\n# {tag} {time.time()}\n")
+
+
+def change_notebook(project: Path, name: str) -> None:
+    """Change a notebook's bytes without changing what it computes (a metadata field)."""
+    path = project / "notebooks" / name
+    nb = json.loads(path.read_text("utf-8"))
+    nb["metadata"]["spiegel_test"] = time.time()
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", "utf-8")
+
+
+def wait_for(predicate, timeout: float = 120.0, step: float = 0.02):
+    started = time.time()
+    while time.time() - started < timeout:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(step)
+    raise AssertionError(f"gave up waiting after {timeout}s")
+
+
+def lock_holder(project: Path) -> dict | None:
+    """The details written into build/<edition>/build.lock by the build that holds it."""
+    try:
+        return json.loads((project / "build" / str(EDITION) / "build.lock").read_text("utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +197,9 @@ def test_chapters_3_and_4_follow_in_order_with_continuous_numbering(built):
 
 def test_key_figures_are_saved_for_the_samenvatting(built):
     project, _, _ = built
-    folder = project / "build" / str(EDITION) / "keyfigures"
+    folder = state_dir(project) / "keyfigures"
+    # the state of the most recent build is found under build/<edition>/current
+    assert (project / "build" / str(EDITION) / "current" / "keyfigures").resolve() == folder.resolve()
     assert {p.stem for p in folder.glob("*.json")} == {"gemeenten", "uwv", "wsp"}
     assert "kan_nu_werken_klant" in (folder / "gemeenten.json").read_text("utf-8")
 
@@ -120,7 +210,8 @@ def _all_output_text(project: Path) -> dict[str, str]:
     pdf = _pdf_text(project / "_book" / PDF)
     if pdf is not None:
         texts[PDF] = pdf
-    for nb_path in (project / "build" / str(EDITION) / "notebooks").glob("*.ipynb"):
+    texts["manifest.json"] = (project / "_book" / "manifest.json").read_text("utf-8")
+    for nb_path in (state_dir(project) / "notebooks").glob("*.ipynb"):
         nb = nbformat.read(nb_path, as_version=4)
         parts = []
         for cell in nb.cells:
@@ -161,15 +252,68 @@ def test_second_make_report_executes_nothing(built):
     print(f"first make report {first:.1f}s, second {second:.1f}s")
 
 
-def test_touching_a_notebook_re_executes_only_that_chapter(built):
+def test_book_manifest_names_what_produced_it(built, root):
     project, _, _ = built
-    (project / "notebooks" / "02_gemeenten.ipynb").touch()
+    manifest = json.loads((project / "_book" / "manifest.json").read_text("utf-8"))
+    edition = load_params(project / "params" / f"{EDITION}.yml")
+    assert manifest["params"] == {"file": f"params/{EDITION}.yml", "sha256": sha256(edition.path)}
+    assert set(manifest["data"]) == set(edition.sources)
+    for sid, source in edition.sources.items():
+        assert manifest["data"][sid] == {"file": str(source.path.relative_to(project)), "sha256": sha256(source.path)}
+        contract = manifest["contracts"][source.contract]
+        assert contract["sha256"] == sha256(project / contract["file"])
+    for chapter in edition.chapters:
+        entry = manifest["notebooks"][chapter.id]
+        assert entry["sha256"] == sha256(chapter.notebook)
+        assert entry["executed_sha256"] == sha256(state_dir(project) / "notebooks" / chapter.notebook.name)
+    assert set(manifest["code"]) == {"synth", "validation", "analysis", "render"}
+    assert manifest["renderer"] == "pandoc" and manifest["edition"] == EDITION
+    assert manifest["spiegel_version"] == __import__("spiegel").__version__
+    assert manifest["validation"] == {"ok": True, "report_sha256": sha256(state_dir(project) / "validation.html")}
+    assert str(project) not in json.dumps(manifest) and str(root) not in json.dumps(manifest)
+
+
+TOUCHES = {  # what is touched (new date, same bytes) -> files
+    "params": lambda p: [p / "params" / f"{EDITION}.yml"],
+    "data": lambda p: sorted((p / "data" / str(EDITION)).iterdir()),
+    "contracts": lambda p: sorted((p / "data_contracts").glob("*.yml")),
+    "notebooks": lambda p: sorted((p / "notebooks").glob("*.ipynb")),
+    "render config": lambda p: [p / "_quarto.yml"],
+}
+
+
+@pytest.mark.parametrize("what", [*TOUCHES, "identical copies"])
+def test_touch_only_changes_re_run_nothing(built, what):
+    project, _, _ = built
+    if what == "identical copies":  # rewritten with the same bytes, as a re-download or `cp` would
+        for path in [project / "params" / f"{EDITION}.yml", *TOUCHES["data"](project)]:
+            data = path.read_bytes()
+            path.unlink()
+            path.write_bytes(data)
+    else:
+        for path in TOUCHES[what](project):
+            path.touch()
+    before = book_files(project)
     result = make(project, "report")
-    output = result.stdout + result.stderr
+    output = output_of(result)
     assert result.returncode == 0, output
-    assert output.count("run: 02_gemeenten.ipynb: executing") == 1
-    assert output.count("executing with papermill") == 1  # no other chapter
+    for word in ("run:", "validat", "render", "synth", "content changed"):
+        assert word not in output, (word, output)
+    assert "publication ready" in output
+    assert book_files(project) == before
+
+
+def test_changing_a_notebook_re_executes_only_that_chapter(built):
+    project, _, _ = built
+    change_notebook(project, "04_wsp.ipynb")
+    result = make(project, "-j2", "report")
+    output = output_of(result)
+    assert result.returncode == 0, output
+    assert executions(output) == ["04_wsp.ipynb"]  # no other chapter
+    assert "content changed: notebook wsp" in output
     assert "validation passed" not in output.lower()  # the data did not change
+    assert "jobserver unavailable" not in output  # -j2 reaches the inner make through the lock
+    assert "publication ready" in output
 
 
 def test_changed_data_is_validated_again_and_re_executes(built):
@@ -182,6 +326,446 @@ def test_changed_data_is_validated_again_and_re_executes(built):
     assert result.returncode == 0, output
     assert "validation passed" in output.lower()
     assert "run: 02_gemeenten.ipynb: executing" in output
+
+
+# ------------------------------------------------------------------------------------------------
+# The gate follows content, not dates
+
+
+def test_data_replaced_by_a_file_with_an_older_date_is_validated_again(built):
+    project, _, _ = built
+    data = project / "data" / str(EDITION) / "uwv_medewerkers.csv"
+    original = data.read_bytes()
+    frame = pd.read_csv(data, dtype=str)
+    replace_with_older_date(data, frame.iloc[::-1].to_csv(index=False).encode())  # valid, other bytes
+    assert data.read_bytes() != original
+    result = make(project, "report")
+    output = output_of(result)
+    assert result.returncode == 0, output
+    assert "content changed: data uwv_medewerkers" in output
+    assert "validation passed" in output.lower()
+    assert executions(output) == ["03_uwv.ipynb"]  # the one chapter that reads it
+    manifest = json.loads((project / "_book" / "manifest.json").read_text("utf-8"))
+    assert manifest["data"]["uwv_medewerkers"]["sha256"] == sha256(data)
+
+
+OLDER_BREAKAGES = {  # a replacement that fails its contract, copied in with an older date
+    "out-of-range share": ("klanten_pw_trend", lambda f: f.assign(aandeel=f["aandeel"].where(f.index > 0, "1.5")),
+                           "aandeel"),
+    "missing column": ("wsp_regios", lambda f: f.drop(columns=f.columns[-1]), None),
+    "duplicate id": ("uwv_klanten", lambda f: pd.concat([f, f.head(3)]), None),
+}
+
+
+@pytest.mark.parametrize("kind", list(OLDER_BREAKAGES))
+def test_failing_replacement_with_an_older_date_stops_the_build(built, kind):
+    """The issue's case: a replaced data file with an older date, then a touched notebook."""
+    project, _, _ = built
+    source, breaker, column = OLDER_BREAKAGES[kind]
+    path = load_params(project / "params" / f"{EDITION}.yml").sources[source].path
+    original, stat = path.read_bytes(), path.stat()
+    before = book_files(project)
+    try:
+        replace_with_older_date(path, breaker(pd.read_csv(path, dtype=str)).to_csv(index=False).encode())
+        for nb in (project / "notebooks").glob("*.ipynb"):
+            nb.touch()
+        result = make(project, "report")
+        output = output_of(result)
+        assert result.returncode != 0, output
+        assert "Data validation failed" in output and f"dataset '{source}'" in output
+        if column:
+            assert f"column '{column}'" in output
+        assert "publication ready" not in output and not executions(output)
+        assert book_files(project) == before
+    finally:
+        path.write_bytes(original)  # the original bytes, with their original (older) date
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    # Changed back: validated again, but no chapter re-executed and no re-render (the book is the
+    # book of exactly these inputs).
+    result = make(project, "report")
+    output = output_of(result)
+    assert result.returncode == 0, output
+    assert "validation passed" in output.lower()
+    assert not executions(output) and "book written" not in output
+    assert "publication ready" in output
+    assert book_files(project) == before
+
+
+def test_a_failed_validation_is_never_rendered(built):
+    project, _, _ = built
+    state = state_dir(project)
+    path = project / "data" / str(EDITION) / "klantmanagers_pw.csv"
+    original, stat = path.read_bytes(), path.stat()
+    before = book_files(project)
+    try:
+        path.write_bytes(pd.read_csv(path, dtype=str).drop(columns="caseload").to_csv(index=False).encode())
+        result = spiegel(project, "validate")
+        assert result.returncode == 1 and "caseload" in output_of(result)
+        failed_report = (state / "validation.html").read_bytes()
+        for command in (["render"], ["publish"], ["render", "--renderer", "pandoc"]):
+            result = spiegel(project, *command)
+            output = output_of(result)
+            assert result.returncode == 1, output
+            assert "refusing to render" in output and "validation of the current data failed" in output
+            assert book_files(project) == before
+        assert b"FAIL" in failed_report
+        assert b"FAIL" not in (project / "_book" / "validation.html").read_bytes()
+        result = spiegel(project, "verify")
+        assert result.returncode == 1 and "klantmanagers_pw" in output_of(result)
+        assert "publication ready" not in output_of(result)
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    # back to the validated data: `make report` validates again, re-executes nothing, renders nothing
+    result = make(project, "report")
+    output = output_of(result)
+    assert result.returncode == 0, output
+    assert "validation passed" in output.lower() and not executions(output) and "book written" not in output
+    assert book_files(project) == before
+
+
+def test_render_refuses_a_report_or_data_other_than_the_validated(built):
+    project, _, _ = built
+    state = state_dir(project)
+    before = book_files(project)
+    report = state / "validation.html"
+    gate = state / "validation.gate.json"
+    data = project / "data" / str(EDITION) / "cbs_bijstand.csv"
+    cases = {
+        # a report other than the one of the validation that passed (e.g. an older, failed one)
+        "other report": (report, lambda b: b.replace(b"<td>pass</td>", b"<td>FAIL</td>", 1) + b"<!-- other -->",
+                         "not the report of the validation that passed"),
+        # data changed after the validation that passed, with no validation since
+        "data changed since": (data, lambda b: b.replace(b"\n", b"\r\n"), "changed since the last validation"),
+        # no record of a validation at all
+        "no validation": (gate, None, "have not been validated"),
+    }
+    for name, (path, change, message) in cases.items():
+        original, stat = path.read_bytes(), path.stat()
+        try:
+            if change is None:
+                path.unlink()
+            else:
+                path.write_bytes(change(original))
+                os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # even with the old date
+            for command in ("render", "verify"):
+                result = spiegel(project, command)
+                assert result.returncode == 1, (name, command, output_of(result))
+                assert message in output_of(result), (name, command, output_of(result))
+                assert "publication ready" not in output_of(result)
+            assert book_files(project) == before, name
+        finally:
+            path.write_bytes(original)
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        result = spiegel(project, "verify")
+        assert result.returncode == 0 and "publication ready" in result.stdout, output_of(result)
+
+
+# ------------------------------------------------------------------------------------------------
+# One build state per params file; the manifest decides what `_book/` is
+
+
+def test_each_params_file_has_its_own_state_and_the_book_follows_params(built, tmp_path):
+    """A second params file (the README's real-data route: synthetic false, absolute paths outside
+    the project, here only chapter 3), then the default again, back and forth."""
+    project, _, _ = built
+    params = yaml.safe_load((project / "params" / f"{EDITION}.yml").read_text("utf-8"))
+    params.update(synthetic=False, title="Spiegel Bestaanszekerheid 2022 (andere gegevens)")
+    params["chapters"] = [c for c in params["chapters"] if c["id"] == "uwv"]
+    outside = tmp_path / "real"
+    outside.mkdir()
+    params["sources"] = {sid: spec for sid, spec in params["sources"].items() if sid in params["chapters"][0]["sources"]}
+    for spec in params["sources"].values():
+        shutil.copy2(project / spec["file"], outside / Path(spec["file"]).name)
+        spec["file"] = str(outside / Path(spec["file"]).name)
+    (project / "params" / "other.yml").write_text(yaml.safe_dump(params, allow_unicode=True), "utf-8")
+    default, other = f"params/{EDITION}.yml", "params/other.yml"
+    assert state_dir(project, other) != state_dir(project, default)
+    assert state_dir(project, other).parent == state_dir(project, default).parent == project / "build" / str(EDITION)
+
+    def title() -> str:
+        return re.search(r"<title>(.*?)</title>", (project / "_book" / "index.html").read_text("utf-8")).group(1)
+
+    def built_from() -> str:
+        return json.loads((project / "_book" / "manifest.json").read_text("utf-8"))["params"]["file"]
+
+    result = make(project, "report", f"PARAMS={other}")
+    output = output_of(result)
+    assert result.returncode == 0, output
+    assert executions(output) == ["03_uwv.ipynb"]
+    assert "andere gegevens" in title() and built_from() == other
+    assert not (project / "_book" / "02_gemeenten.html").exists()
+    assert "publication ready" in output and f"built from {other}" in output
+    deps = (state_dir(project, other) / "deps.mk").read_text("utf-8")
+    assert str(outside) in deps and "data/2022/klanten_pw.csv" not in deps
+    default_book = None
+    for params_file, expected_title in ((default, "Spiegel Bestaanszekerheid 2022"), (other, "andere gegevens"),
+                                        (default, "Spiegel Bestaanszekerheid 2022")):
+        result = make(project, "report", f"PARAMS={params_file}")
+        output = output_of(result)
+        assert result.returncode == 0, output
+        assert not executions(output) and "validat" not in output  # each state is still up to date
+        assert "book written" in output  # but _book/ was the other params' book
+        assert expected_title in title() and built_from() == params_file
+        assert f"built from {params_file}" in output
+        assert (project / "_book" / "02_gemeenten.html").exists() == (params_file == default)
+        if params_file == default:
+            assert "data/2022/klanten_pw.csv" in (state_dir(project, default) / "deps.mk").read_text("utf-8")
+            default_book = book_files(project)
+    # the same params file named by another path is the same state and the same book
+    for same in (str(project / "params" / f"{EDITION}.yml"), f"./params/../params/{EDITION}.yml"):
+        result = make(project, "report", f"PARAMS={same}")
+        assert result.returncode == 0, output_of(result)
+        assert "book written" not in output_of(result) and not executions(output_of(result))
+    assert book_files(project) == default_book
+
+    # the real-data route: a file replaced with an older date is validated again there too
+    medewerkers = outside / "uwv_medewerkers.csv"
+    replace_with_older_date(medewerkers, pd.read_csv(medewerkers, dtype=str).drop(columns="functie")
+                            .to_csv(index=False).encode())
+    result = make(project, "report", f"PARAMS={other}")
+    output = output_of(result)
+    assert result.returncode != 0 and "dataset 'uwv_medewerkers'" in output and "publication ready" not in output
+    assert book_files(project) == default_book  # the failed build of the other params left _book/ alone
+    result = make(project, "report")
+    assert result.returncode == 0 and "book written" not in output_of(result), output_of(result)
+    (project / "params" / "other.yml").unlink()
+
+
+def test_book_manifest_mismatch_is_detected(built):
+    project, _, _ = built
+    manifest_path = project / "_book" / "manifest.json"
+    original = manifest_path.read_bytes()
+    result = spiegel(project, "verify")
+    assert result.returncode == 0 and "publication ready" in result.stdout, output_of(result)
+
+    def tampered(change):
+        m = json.loads(original)
+        change(m)
+        manifest_path.write_text(json.dumps(m, indent=2), "utf-8")
+
+    cases = {
+        "data hash": (lambda m: m["data"]["klanten_pw"].update(sha256="0" * 64), "data klanten_pw"),
+        "params": (lambda m: m["params"].update(file="params/other.yml"), "params: the book was built from params/other.yml"),
+        "notebook": (lambda m: m["notebooks"]["uwv"].update(executed_sha256="1" * 64), "notebook uwv"),
+        "validation": (lambda m: m["validation"].update(ok=False), "validation"),
+        "code": (lambda m: m["code"].update(render="2" * 64), "code: render"),
+        "missing source": (lambda m: m["data"].pop("wsp_regios"), "data wsp_regios: not in the book"),
+    }
+    try:
+        for name, (change, message) in cases.items():
+            tampered(change)
+            result = spiegel(project, "verify")
+            assert result.returncode == 1, (name, output_of(result))
+            assert "does not match the current params and data" in result.stderr and message in result.stderr, \
+                (name, result.stderr)
+            assert "publication ready" not in output_of(result)
+        manifest_path.unlink()
+        result = spiegel(project, "verify")
+        assert result.returncode == 1 and "no readable manifest.json" in result.stderr
+        manifest_path.write_bytes(original)
+        result = spiegel(project, "verify", "--renderer", "quarto")
+        assert result.returncode == 1 and "renderer" in result.stderr
+        # `make report` over a book whose manifest does not match renders it again
+        tampered(cases["data hash"][0])
+        result = make(project, "report")
+        output = output_of(result)
+        assert result.returncode == 0 and "book written" in output and not executions(output), output
+        assert json.loads(manifest_path.read_bytes()) == json.loads(original)
+    finally:
+        manifest_path.write_bytes(original)
+
+
+# ------------------------------------------------------------------------------------------------
+# One build per edition at a time
+
+
+def test_a_second_build_is_refused_while_the_edition_lock_is_held(built):
+    project, _, _ = built
+    (project / "params" / "same-edition.yml").write_bytes((project / "params" / f"{EDITION}.yml").read_bytes())
+    holder = subprocess.Popen([str(project / ".venv" / "bin" / "spiegel"), "--params", f"params/{EDITION}.yml",
+                               "lock", "--", "sleep", "120"], cwd=project, env=_env(), start_new_session=True)
+    before = book_files(project)
+    try:
+        wait_for(lambda: (lock_holder(project) or {}).get("pid") == holder.pid, timeout=60)
+        attempts = {
+            "make report": lambda: make(project, "report"),
+            "make -j2 report": lambda: make(project, "-j2", "report"),
+            "make report, other params of the edition": lambda: make(project, "report", "PARAMS=params/same-edition.yml"),
+            "make validate": lambda: make(project, "validate"),
+            "spiegel render": lambda: spiegel(project, "render"),
+            "spiegel build": lambda: spiegel(project, "build"),
+        }
+        for name, attempt in attempts.items():
+            started = time.perf_counter()
+            result = attempt()
+            output = output_of(result)
+            assert result.returncode != 0, (name, output)
+            assert time.perf_counter() - started < 30, name  # at once, not after waiting
+            assert f"another build of edition {EDITION} is running" in output, (name, output)
+            assert f"pid {holder.pid}" in output and f"kill {holder.pid}" in output, (name, output)
+            assert "build/2022/build.lock" in output and "delete" in output, (name, output)
+            assert "run:" not in output and "publication ready" not in output, name
+        assert book_files(project) == before
+    finally:
+        os.killpg(holder.pid, signal.SIGTERM)
+        holder.wait(timeout=60)
+        (project / "params" / "same-edition.yml").unlink()
+    result = make(project, "report")
+    assert result.returncode == 0 and "publication ready" in output_of(result), output_of(result)
+
+
+def live_holder(project: Path) -> dict | None:
+    info = lock_holder(project)
+    if not info:
+        return None
+    try:
+        os.kill(info["pid"], 0)
+    except ProcessLookupError:
+        return None
+    return info
+
+
+def test_a_concurrent_make_report_is_refused(built):
+    project, _, _ = built
+    change_notebook(project, "04_wsp.ipynb")  # the first build has a chapter to execute
+    first = subprocess.Popen(["make", "report"], cwd=project, env=_env(), start_new_session=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        info = wait_for(lambda: live_holder(project), timeout=120)
+        second = make(project, "report")
+        output = output_of(second)
+        assert second.returncode != 0, output
+        assert f"another build of edition {EDITION} is running: pid {info['pid']}" in output
+        assert "make" in output and "report" in output  # the holder's command
+        out, _ = first.communicate(timeout=600)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGTERM)
+            first.wait(timeout=60)
+    assert first.returncode == 0, out
+    assert executions(out) == ["04_wsp.ipynb"] and "publication ready" in out
+
+
+def test_a_crashed_build_leaves_no_lock_that_blocks(built):
+    project, _, _ = built
+    for crash in (signal.SIGKILL, signal.SIGSEGV):
+        holder = subprocess.Popen([str(project / ".venv" / "bin" / "spiegel"), "--params", f"params/{EDITION}.yml",
+                                   "lock", "--", "sleep", "120"], cwd=project, env=_env(), start_new_session=True)
+        wait_for(lambda: (lock_holder(project) or {}).get("pid") == holder.pid, timeout=60)
+        os.killpg(holder.pid, crash)  # no cleanup runs: the lock file keeps the dead holder's details
+        holder.wait(timeout=60)
+        assert lock_holder(project)["pid"] == holder.pid
+        result = make(project, "report")
+        assert result.returncode == 0, output_of(result)
+        assert "publication ready" in output_of(result) and "another build" not in output_of(result)
+
+
+# ------------------------------------------------------------------------------------------------
+# Temporary files are removed on every exit
+
+
+def _leftovers(project: Path, tmpdir: Path) -> list[str]:
+    found = [p.name for p in project.glob("_book.*")]
+    found += [p.name for p in tmpdir.glob("spiegel-*")]
+    found += [str(p) for p in (project / "build").rglob("*.running.ipynb")]
+    found += [str(p) for p in (project / "build").rglob("*.tmp")]
+    return found
+
+
+@pytest.mark.parametrize("how", ["SIGINT to the process group (Ctrl-C)", "SIGTERM to make",
+                                 "SIGTERM to the process group"])
+def test_a_signal_during_render_leaves_no_temporary_files_and_the_book_intact(built, tmp_path, how):
+    project, _, _ = built
+    sig = signal.SIGINT if how.startswith("SIGINT") else signal.SIGTERM
+    force_render(project, how)
+    before = book_files(project)
+    proc = subprocess.Popen(["make", "report"], cwd=project, env=_env(TMPDIR=str(tmp_path)), start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: list(project.glob("_book.tmp-*")) and list(tmp_path.glob("spiegel-render-*")), timeout=300)
+        time.sleep(0.3)  # well inside the render (pandoc / Typst at work)
+        if "group" in how:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode != 0, out
+    assert "publication ready" not in out
+    assert _leftovers(project, tmp_path) == []
+    assert book_files(project) == before
+    assert lock_holder(project) is None  # released (the lock file is emptied by its holder)
+
+
+def test_a_signal_during_a_chapter_run_leaves_no_running_notebook(built, tmp_path):
+    project, _, _ = built
+    change_notebook(project, "04_wsp.ipynb")
+    before = book_files(project)
+    executed = state_dir(project) / "notebooks" / "04_wsp.ipynb"
+    executed_before = executed.read_bytes()
+    proc = subprocess.Popen(["make", "report"], cwd=project, env=_env(TMPDIR=str(tmp_path)), start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: list((project / "build").rglob("*.running.ipynb")), timeout=300)
+        time.sleep(1.0)
+        os.killpg(proc.pid, signal.SIGTERM)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode != 0, out
+    assert "publication ready" not in out
+    assert _leftovers(project, tmp_path) == []
+    assert executed.read_bytes() == executed_before  # the previous executed chapter is kept as it was
+    assert book_files(project) == before
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_the_next_render_removes_what_a_killed_render_left(built):
+    project, _, _ = built
+    dead = _dead_pid()
+    leftovers = [project / f"_book.tmp-{dead}-abc123", project / f"_book.old-{dead}-def456"]
+    for folder in leftovers:
+        folder.mkdir()
+        (folder / "index.html").write_text("half a book", "utf-8")
+    alive = project / f"_book.tmp-{os.getpid()}-running"  # a render that still runs: left alone
+    alive.mkdir()
+    force_render(project, "after a kill")
+    result = make(project, "report")
+    assert result.returncode == 0, output_of(result)
+    assert "book written" in output_of(result)
+    assert not any(folder.exists() for folder in leftovers)
+    assert alive.is_dir()
+    alive.rmdir()
+
+
+def test_a_render_killed_between_its_renames_gets_the_old_book_back(tmp_path):
+    from spiegel.render.book import sweep_leftovers
+
+    dead = _dead_pid()
+    out = tmp_path / "_book"
+    old = tmp_path / f"_book.old-{dead}-x1"
+    old.mkdir()
+    (old / "index.html").write_text("the previous book", "utf-8")
+    half = tmp_path / f"_book.tmp-{dead}-x2"
+    half.mkdir()
+    sweep_leftovers(out)
+    assert (out / "index.html").read_text("utf-8") == "the previous book"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_book"]
+    # with a book in place, an old copy of a dead render is simply removed
+    old.mkdir()
+    sweep_leftovers(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_book"]
 
 
 BREAKAGES = {
@@ -232,7 +816,8 @@ def test_preview_renders_one_chapter_with_the_books_numbering(built):
                             timeout=600)
     assert result.returncode == 0, result.stderr
     page = Path(result.stdout.strip().splitlines()[-1])
-    assert page == project / "build" / str(EDITION) / "preview" / "book" / "04_wsp.html" and page.is_file()
+    assert page.parent.parent.parent.parent == project / "build" / str(EDITION)  # in this params' state
+    assert page.name == "04_wsp.html" and page.parent.name == "book" and page.is_file()
     html = page.read_text("utf-8")
     assert "Regionale werkgeversdienstverlening" in html and "Tabel 5" in html  # numbering continues
     assert not (project / "_book" / "preview").exists()  # the book itself is not touched

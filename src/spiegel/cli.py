@@ -1,4 +1,4 @@
-"""Command line: ``spiegel synth|validate|run|render|build|deps|refresh|preview``.
+"""Command line: ``spiegel synth|validate|run|render|build|publish|verify|deps|fingerprint|lock|refresh|preview``.
 
 Every command takes ``--params params/<edition>.yml`` (default: params/2022.yml). Errors are
 reported as one clear line per problem (`spiegel: <params file>: <key>: ...`) and a non-zero exit
@@ -8,6 +8,7 @@ code, not a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -17,58 +18,117 @@ from spiegel.params import ParamsError, load_params
 DEFAULT_PARAMS = "params/2022.yml"
 
 
+def _locked(edition, command: str):
+    """The edition's build lock (already held when make runs us through ``spiegel lock``)."""
+    from spiegel.buildstate import edition_lock
+
+    return edition_lock(edition, f"spiegel {command}")
+
+
 def _synth(edition, args) -> int:
     from spiegel.synth import generate
 
-    generate(edition, args.source or None)
+    with _locked(edition, "synth"):
+        generate(edition, args.source or None)
     return 0
 
 
 def _validate(edition, args) -> int:
+    from spiegel.buildstate import current_inputs, gate_problems, write_gate
     from spiegel.contracts import main_validate
 
-    return main_validate(edition.path, Path(args.out) if args.out else edition.build_dir)
+    out = Path(args.out) if args.out else edition.build_dir
+    with _locked(edition, "validate"):
+        inputs = current_inputs(edition)  # what this validation is about, hashed before it reads
+        if getattr(args, "if_changed", False) and out == edition.build_dir and not gate_problems(edition, inputs):
+            print("spiegel validate: data, contracts and params are those of the last validation, "
+                  "which passed; not validated again", file=sys.stderr)
+            return 0
+        status = main_validate(edition.path, out)
+        write_gate(edition, inputs, status == 0, out)
+    return status
 
 
 def _run(edition, args) -> int:
     from spiegel.build import chapter_by_id, run_chapter
 
     chapters = [chapter_by_id(edition, c) for c in args.chapter] if args.chapter else edition.chapters
-    for chapter in chapters:
-        run_chapter(edition, chapter, progress=not args.quiet)
+    with _locked(edition, "run"):
+        for chapter in chapters:
+            run_chapter(edition, chapter, progress=not args.quiet, only_if_changed=args.if_changed)
+    return 0
+
+
+def _executed(edition) -> dict[str, Path]:
+    from spiegel.build import executed_path
+
+    return {c.id: executed_path(edition, c) for c in edition.chapters}
+
+
+def _book_dir(edition, args) -> Path:
+    return Path(args.out) if getattr(args, "out", None) else edition.root / "_book"
+
+
+def _write_book(edition, args, *, only_if_stale: bool) -> None:
+    """Render into the book folder, after checking the gate and the chapters' run records."""
+    from spiegel.buildstate import publishable, read_manifest
+    from spiegel.render import render_book
+
+    executed = _executed(edition)
+    out = _book_dir(edition, args)
+    manifest = publishable(edition, executed, args.renderer)
+    if only_if_stale and read_manifest(out) == manifest:
+        return  # the book already is the book of exactly this state
+    extra = {"Validatie van de brondata": edition.build_dir / "validation.html"}
+    started = time.perf_counter()
+    path = render_book(edition, executed, out, renderer=args.renderer, extra_pages=extra, manifest=manifest)
+    print(f"render: {args.renderer}: book written to {path} ({time.perf_counter() - started:.1f}s)", file=sys.stderr)
+
+
+def _ready(edition, args) -> int:
+    """Print "publication ready" only after checking the book's manifest against the files now."""
+    from spiegel.buildstate import shown_path, verify_book
+    from spiegel.render.book import pdf_name
+
+    out = _book_dir(edition, args)
+    verify_book(edition, _executed(edition), out, args.renderer)
+    try:
+        shown = out.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = out.resolve()
+    print(f"spiegel: publication ready in {shown}/ (index.html, {pdf_name(edition)}), "
+          f"built from {shown_path(edition.path, edition.root)}")
     return 0
 
 
 def _render(edition, args) -> int:
-    from spiegel.build import executed_path
-    from spiegel.render import render_book
-
-    executed = {c.id: executed_path(edition, c) for c in edition.chapters}
-    missing = [str(p) for p in executed.values() if not p.exists()]
-    if missing:
-        print(f"spiegel render: executed chapters missing: {', '.join(missing)} (run `spiegel run` first)",
-              file=sys.stderr)
-        return 1
-    extra = {}
-    report = edition.build_dir / "validation.html"
-    if report.exists():
-        extra["Validatie van de brondata"] = report
-    out = Path(args.out) if args.out else edition.root / "_book"
-    started = time.perf_counter()
-    path = render_book(edition, executed, out, renderer=args.renderer, extra_pages=extra)
-    print(f"render: {args.renderer}: book written to {path} ({time.perf_counter() - started:.1f}s)", file=sys.stderr)
+    with _locked(edition, "render"):
+        _write_book(edition, args, only_if_stale=False)
     return 0
+
+
+def _publish(edition, args) -> int:
+    """``make report``'s last step: render unless the book already matches, then verify it."""
+    with _locked(edition, "publish"):
+        _write_book(edition, args, only_if_stale=True)
+        return _ready(edition, args)
+
+
+def _verify(edition, args) -> int:
+    return _ready(edition, args)
 
 
 def _build(edition, args) -> int:
     """Everything in order, without make's incrementality (make report is the incremental path)."""
-    if edition.synthetic:
-        _synth(edition, argparse.Namespace(source=None))
-    status = _validate(edition, argparse.Namespace(out=None))
-    if status:
-        return status
-    _run(edition, argparse.Namespace(chapter=None, quiet=args.quiet))
-    return _render(edition, argparse.Namespace(out=args.out, renderer=args.renderer))
+    with _locked(edition, "build"):
+        if edition.synthetic:
+            _synth(edition, argparse.Namespace(source=None))
+        status = _validate(edition, argparse.Namespace(out=None))
+        if status:
+            return status
+        _run(edition, argparse.Namespace(chapter=None, quiet=args.quiet, if_changed=False))
+        _write_book(edition, args, only_if_stale=False)
+        return _ready(edition, args)
 
 
 def _deps(edition, args) -> int:
@@ -78,12 +138,41 @@ def _deps(edition, args) -> int:
     return 0
 
 
+def _fingerprint(edition, args) -> int:
+    """Write the content fingerprints, the state's description and ``deps.mk`` (each only when it
+    changed, so that make re-runs exactly what depends on changed content)."""
+    from spiegel.build import make_deps
+    from spiegel.buildstate import (
+        write_if_changed, current_inputs, describe_change, mark_stale, update_state, write_fingerprints,
+    )
+
+    inputs = current_inputs(edition)
+    changed = write_fingerprints(edition, inputs)
+    if changed:
+        print("spiegel: content changed: " + ", ".join(describe_change(c, inputs) for c in changed),
+              file=sys.stderr)
+    mark_stale(edition, _executed(edition), inputs)
+    update_state(edition)
+    write_if_changed(edition.build_dir / "deps.mk", make_deps(edition, args.params))
+    return 0
+
+
+def _lock(edition, args) -> int:
+    from spiegel.buildstate import run_locked
+
+    command = list(args.command_line)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    return run_locked(edition, command)
+
+
 def _refresh(edition, args) -> int:
     from spiegel.build import chapter_by_id, refresh_committed
 
     chapters = [chapter_by_id(edition, c) for c in args.chapter] if args.chapter else edition.chapters
-    for chapter in chapters:
-        refresh_committed(edition, chapter)
+    with _locked(edition, "refresh"):
+        for chapter in chapters:
+            refresh_committed(edition, chapter)
     return 0
 
 
@@ -116,11 +205,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--source", action="append", help="only this source (repeatable)")
     s.set_defaults(func=_synth)
     v = sub.add_parser("validate", help="check every source against its data contract")
-    v.add_argument("--out", help="folder for validation.{json,md,html} (default build/<edition>)")
+    v.add_argument("--out", help="folder for validation.{json,md,html} (default: the params file's build state)")
+    v.add_argument("--if-changed", action="store_true",
+                   help="not again if the last validation, which passed, was of exactly the current inputs")
     v.set_defaults(func=_validate)
     r = sub.add_parser("run", help="execute chapter notebooks with papermill")
     r.add_argument("--chapter", action="append", help="chapter id or notebook stem (repeatable)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--if-changed", action="store_true",
+                   help="not again if the chapter's last run was from exactly the current inputs")
     r.set_defaults(func=_run)
     for name, func, helptext in (("render", _render, "render the executed chapters into _book/"),
                                  ("build", _build, "synth (if synthetic), validate, run and render")):
@@ -131,8 +224,21 @@ def parser() -> argparse.ArgumentParser:
         if name == "build":
             c.add_argument("--quiet", action="store_true", help="no progress bar")
         c.set_defaults(func=func)
+    for name, func, helptext in (
+            ("publish", _publish, "render unless _book/ already is the book of the current state, then verify"),
+            ("verify", _verify, "check that _book/manifest.json matches the current params, data and code")):
+        c = sub.add_parser(name, help=helptext)
+        c.add_argument("--out", help="book folder (default _book)")
+        c.add_argument("--renderer", choices=("pandoc", "quarto"), default="pandoc",
+                       help="the renderer the book must have been made with")
+        c.set_defaults(func=func)
     d = sub.add_parser("deps", help="print the build's dependencies in make syntax")
     d.set_defaults(func=_deps)
+    fp = sub.add_parser("fingerprint", help="write the content fingerprints and deps.mk of the build state")
+    fp.set_defaults(func=_fingerprint)
+    lk = sub.add_parser("lock", help="run a command holding the edition's build lock (spiegel lock -- make report)")
+    lk.add_argument("command_line", nargs=argparse.REMAINDER, help="the command to run")
+    lk.set_defaults(func=_lock)
     f = sub.add_parser("refresh", help="re-execute the committed notebooks in place (their outputs are what nbval checks)")
     f.add_argument("--chapter", action="append", help="chapter id or notebook stem (repeatable)")
     f.set_defaults(func=_refresh)
@@ -144,9 +250,17 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from spiegel.buildstate import install_signal_handlers
+
+    install_signal_handlers()  # SIGTERM cleans up like Ctrl-C does
     try:
         edition = load_params(args.params)
         return args.func(edition, args)
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"spiegel {args.command}: interrupted ({signal.Signals(signum).name}); temporary files "
+              "removed, _book/ left as it was", file=sys.stderr)
+        return 128 + signum
     except ParamsError as exc:
         # One line per problem, each naming the params file and the key; no traceback.
         for problem in exc.problems:
@@ -154,9 +268,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as exc:  # noqa: BLE001 - known failure types print one line
         from spiegel.build import BuildError
+        from spiegel.buildstate import StateError
         from spiegel.io import SourceError
 
-        known = (BuildError, SourceError, KeyError, RuntimeError)
+        known = (BuildError, StateError, SourceError, KeyError, RuntimeError)
         try:
             from spiegel.render import RenderError
             known = (*known, RenderError)

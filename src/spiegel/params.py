@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import hashlib
 import json
 import os
 import re
@@ -487,7 +488,10 @@ class Edition:
 
     @property
     def build_dir(self) -> Path:
-        return self.root / "build" / str(self.edition)
+        """The build state of this params file: ``build/<edition>/<params stem>-<hash>/``, the hash
+        being of the params file's resolved path (two params files never share a state)."""
+        digest = hashlib.sha256(str(self.path.resolve()).encode("utf-8")).hexdigest()[:8]
+        return self.root / "build" / str(self.edition) / f"{self.path.stem}-{digest}"
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]

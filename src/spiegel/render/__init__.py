@@ -29,20 +29,23 @@ def render_book(
     out_dir: Path,
     renderer: str = "pandoc",
     extra_pages: dict[str, Path] | None = None,
+    manifest: dict | None = None,
 ) -> Path:
     """Render the book into ``out_dir`` and return it.
 
     ``executed`` maps chapter id -> executed notebook, in book order. ``extra_pages`` maps a
     navigation title -> an HTML or Markdown file to include as an extra page (HTML site only).
+    ``manifest`` (see :mod:`spiegel.buildstate`) is written as ``manifest.json`` into the book.
     Everything is built in a temporary sibling folder that replaces ``out_dir`` only when complete;
     on any failure a :class:`RenderError` is raised and an existing ``out_dir`` is left untouched.
+    Temporary folders are removed on every exit, also on Ctrl-C and SIGTERM.
     """
     if renderer == "pandoc":
         from spiegel.render.book import render_pandoc
 
-        return render_pandoc(edition, executed, Path(out_dir), extra_pages)
+        return render_pandoc(edition, executed, Path(out_dir), extra_pages, manifest)
     if renderer == "quarto":
         from spiegel.render.quarto_cli import render_quarto
 
-        return render_quarto(edition, executed, Path(out_dir), extra_pages)
+        return render_quarto(edition, executed, Path(out_dir), extra_pages, manifest)
     raise RenderError(f"unknown renderer '{renderer}' (choose from: {', '.join(RENDERERS)})")

@@ -6,7 +6,8 @@ Steps (all in a private work folder, then into a temporary sibling of ``out_dir`
   2. per chapter: ``pandoc -t html5`` with quarto.lua + template.html, and ``pandoc -t typst`` with
      quarto.lua; the Typst bodies are joined under template.typ into book.typ;
   3. ``typst.compile`` -> the PDF (fixed timestamp: byte-reproducible);
-  4. the finished folder replaces ``out_dir`` (old one renamed away, new one renamed in).
+  4. ``manifest.json`` (what produced the book) is written into it, and the finished folder
+     replaces ``out_dir`` (old one renamed away, new one renamed in; signals held in between).
 """
 
 from __future__ import annotations
@@ -422,37 +423,100 @@ def compile_pdf(source: Path, output: Path, root: Path, day: dt.date | None) -> 
     output.write_bytes(pdf)
 
 
-def swap_into_place(tmp: Path, out_dir: Path) -> None:
-    """Replace out_dir by tmp: rename the old folder away, rename the new one in, delete the old."""
-    old = None
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=out_dir.parent))
-        old.rmdir()
-        os.replace(out_dir, old)
+def _pid_of(leftover: Path, out_dir: Path) -> int | None:
+    """The pid in ``<out>.tmp-<pid>-<x>`` / ``<out>.old-<pid>-<x>`` (None for other names)."""
+    m = re.fullmatch(re.escape(out_dir.name) + r"\.(?:tmp|old)-(\d+)-.*", leftover.name)
+    return int(m.group(1)) if m else None
+
+
+def _alive(pid: int) -> bool:
     try:
-        os.replace(tmp, out_dir)
-    except OSError as exc:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_leftovers(out_dir: Path) -> None:
+    """Remove the temporary folders of renders that were killed outright (SIGKILL, power loss), whose
+    own cleanup could not run: ``<out>.tmp-<pid>-*`` and ``<out>.old-<pid>-*`` of processes that no
+    longer exist. If such a render died between its two renames, its ``.old-`` folder is the
+    previous book and is put back."""
+    for leftover in sorted(out_dir.parent.glob(f"{out_dir.name}.old-*")) + \
+            sorted(out_dir.parent.glob(f"{out_dir.name}.tmp-*")):
+        pid = _pid_of(leftover, out_dir)
+        if pid is None or pid == os.getpid() or _alive(pid) or not leftover.is_dir():
+            continue
+        if leftover.name.startswith(f"{out_dir.name}.old-") and not out_dir.exists():
+            os.replace(leftover, out_dir)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def temp_sibling(out_dir: Path, kind: str) -> Path:
+    """A new empty folder ``<out>.<kind>-<pid>-<random>`` beside ``out_dir`` (the pid lets a later
+    render recognise what a killed one left)."""
+    return Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.{kind}-{os.getpid()}-", dir=out_dir.parent))
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any] | None) -> None:
+    """``manifest.json``: what produced the book (see spiegel.buildstate), written before it is
+    moved into place so a book and its manifest are only ever published together."""
+    from spiegel.buildstate import MANIFEST_NAME, manifest_json
+
+    if manifest is not None:
+        (folder / MANIFEST_NAME).write_text(manifest_json(manifest), encoding="utf-8")
+
+
+def swap_into_place(tmp: Path, out_dir: Path) -> None:
+    """Replace out_dir by tmp: rename the old folder away, rename the new one in, delete the old.
+
+    Ctrl-C/SIGTERM are held during the two renames, so an interrupted render leaves either the old
+    book or the new one in place, never none."""
+    from spiegel.buildstate import signals_deferred
+
+    old = None
+    try:
+        with signals_deferred():
+            if out_dir.exists():
+                old = temp_sibling(out_dir, "old")
+                old.rmdir()
+                os.replace(out_dir, old)
+            try:
+                os.replace(tmp, out_dir)
+            except OSError as exc:
+                if old is not None:
+                    os.replace(old, out_dir)
+                    old = None
+                raise RenderError(f"could not move the rendered book into {out_dir}: {exc}") from exc
+    finally:
         if old is not None:
-            os.replace(old, out_dir)
-        raise RenderError(f"could not move the rendered book into {out_dir}: {exc}") from exc
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+            with signals_deferred():
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def render_pandoc(edition: Any, executed: dict[str, Path], out_dir: Path,
-                  extra_pages: dict[str, Path] | None = None) -> Path:
+                  extra_pages: dict[str, Path] | None = None, manifest: dict[str, Any] | None = None) -> Path:
+    from spiegel.buildstate import signals_deferred
+
     out_dir = Path(out_dir).absolute()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=out_dir.parent))
+    sweep_leftovers(out_dir)
+    tmp = temp_sibling(out_dir, "tmp")
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; the published folder should be readable
         with tempfile.TemporaryDirectory(prefix="spiegel-render-") as work:
             build_site(edition, executed, tmp, Path(work), extra_pages)
+        write_manifest(tmp, manifest)
         swap_into_place(tmp, out_dir)
     except RenderError:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise
     except Exception as exc:  # noqa: BLE001 - every failure becomes a RenderError
-        shutil.rmtree(tmp, ignore_errors=True)
         raise RenderError(f"rendering failed: {type(exc).__name__}: {exc}") from exc
+    finally:  # also on Ctrl-C and SIGTERM (spiegel turns SIGTERM into an exception)
+        if tmp.exists():
+            with signals_deferred():
+                shutil.rmtree(tmp, ignore_errors=True)
     return out_dir

@@ -21,7 +21,10 @@ from typing import Any
 
 import yaml
 
-from spiegel.render.book import _pub_date, colofon_paragraphs, dutch_date, pdf_name, swap_into_place
+from spiegel.render.book import (
+    _pub_date, colofon_paragraphs, dutch_date, pdf_name, swap_into_place, sweep_leftovers, temp_sibling,
+    write_manifest,
+)
 from spiegel.render.errors import RenderError
 from spiegel.render.notebook import prepare_chapter
 
@@ -44,7 +47,7 @@ def _index_qmd(edition: Any, extras: list[tuple[str, str]]) -> str:
 
 
 def render_quarto(edition: Any, executed: dict[str, Path], out_dir: Path,
-                  extra_pages: dict[str, Path] | None = None) -> Path:
+                  extra_pages: dict[str, Path] | None = None, manifest: dict | None = None) -> Path:
     quarto = shutil.which("quarto")
     if quarto is None:
         raise RenderError("renderer 'quarto': no 'quarto' on PATH — Quarto CLI not found; "
@@ -96,14 +99,17 @@ def render_quarto(edition: Any, executed: dict[str, Path], out_dir: Path,
         for (_, name), path in zip(extras, (extra_pages or {}).values()):
             shutil.copyfile(path, result / name)
 
-        tmp = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=out_dir.parent))
+        sweep_leftovers(out_dir)
+        tmp = temp_sibling(out_dir, "tmp")
         tmp.rmdir()
         try:
             shutil.copytree(result, tmp)
+            write_manifest(tmp, manifest)
             swap_into_place(tmp, out_dir)
+        except RenderError:
+            raise
         except Exception as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(exc, RenderError):
-                raise
             raise RenderError(f"could not move the Quarto output into {out_dir}: {exc}") from exc
+        finally:  # also on Ctrl-C and SIGTERM
+            shutil.rmtree(tmp, ignore_errors=True)
     return out_dir
