@@ -109,9 +109,13 @@ def test_chapters_3_and_4_follow_in_order_with_continuous_numbering(built):
 
 def test_key_figures_are_saved_for_the_samenvatting(built):
     project, _, _ = built
-    folder = project / "build" / str(EDITION) / "keyfigures"
-    assert {p.stem for p in folder.glob("*.json")} == {"gemeenten", "uwv", "wsp"}
+    build = project / "build" / str(EDITION)
+    folder = build / "keyfigures"
+    # TRANSITION: a chapter written on the findings register saves build/<edition>/findings/<id>.json.
+    saved = {p.stem for sub in ("keyfigures", "findings") for p in (build / sub).glob("*.json")}
+    assert saved == {"gemeenten", "uwv", "wsp"}
     assert "kan_nu_werken_klant" in (folder / "gemeenten.json").read_text("utf-8")
+    assert '"tabel5_telefoon_ingevoerd"' in (build / "findings" / "wsp.json").read_text("utf-8")
 
 
 def _all_output_text(project: Path) -> dict[str, str]:
