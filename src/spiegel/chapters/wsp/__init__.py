@@ -145,11 +145,10 @@ def findings(data: Data) -> Register:
     reg = Register(CHAPTER, edition.edition, threshold=None, alpha=edition.alpha, tolerance=0.0)
     s = spec()
 
-    reg.figure("aantal_arbeidsmarktregios", len(data.meta), label="Arbeidsmarktregio's", source=META,
-               section="4.2.1")
+    fig = s["figures"]
+    reg.figure("aantal_arbeidsmarktregios", len(data.meta), source=META, **fig["aantal_arbeidsmarktregios"])
     reg.figure("gemeenten_per_regio", float(data.meta["aantal_gemeenten"].mean()), unit="mean",
-               n=len(data.meta), label="Gemeenten (en dus wethouders voor werk) per regio, gemiddeld",
-               source=META, section="4.3.2")
+               n=len(data.meta), source=META, **fig["gemeenten_per_regio"])
 
     for item in s["counts"]:
         k, n = count(data, item["column"], _codes(item, edition), item.get("among"), item.get("base"),
@@ -159,25 +158,24 @@ def findings(data: Data) -> Register:
     for group in s["statement_counts"]:
         for column, label in statements(group["statements"]).items():
             k, n = count(data, column, group["codes"])
-            reg.count(statement_count_id(column, group["suffix"]), k, n, label=f"{label}: {', '.join(group['codes'])}",
+            reg.count(statement_count_id(column, group["suffix"]), k, n, label=group["label"].format(statement=label),
                       source=SOURCE, section=group["section"])
 
     scores = s["scores"]
     for name in scores["statements"]:
         for column, label in statements(name).items():
             value, n = mean_score(data, column)
-            reg.figure(f"{column}_score", value, unit="mean", n=n, label=f"Gemiddelde instemming: {label}",
+            reg.figure(f"{column}_score", value, unit="mean", n=n, label=scores["label"].format(statement=label),
                        source=SOURCE, section=scores["section"], figure=scores["figure"])
 
     oldest = data.survey["mbp_jaar"].dropna()
     reg.figure("marktbewerkingsplan_oudste", int(oldest.min()) if len(oldest) else 0, unit="count",
-               n=len(oldest), label="Jaar van het oudste (meest recente) marktbewerkingsplan", source=SOURCE,
-               section="4.3.3")
+               n=len(oldest), source=SOURCE, **fig["marktbewerkingsplan_oudste"])
 
     for fid, rule in s["figure_n"].items():
         columns = rule.get("columns") or list(statements(rule["statements"]))
-        reg.figure(fid, figure_n(data, columns, rule.get("base")), label=f"n van {rule['figure']}",
-                   source=SOURCE, figure=rule["figure"])
+        reg.figure(fid, figure_n(data, columns, rule.get("base")), label=rule["label"], source=SOURCE,
+                   figure=rule["figure"])
 
     for rank in s["rankings"]:
         reg.ranking(rank["id"], _ranking_items(reg, rank), label=rank["label"], source=SOURCE,
