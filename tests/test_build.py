@@ -197,11 +197,13 @@ def test_chapters_3_and_4_follow_in_order_with_continuous_numbering(built):
 
 def test_key_figures_are_saved_for_the_samenvatting(built):
     project, _, _ = built
-    folder = state_dir(project) / "keyfigures"
+    folder = state_dir(project) / "findings"
     # the state of the most recent build is found under build/<edition>/current
-    assert (project / "build" / str(EDITION) / "current" / "keyfigures").resolve() == folder.resolve()
+    assert (project / "build" / str(EDITION) / "current" / "findings").resolve() == folder.resolve()
     assert {p.stem for p in folder.glob("*.json")} == {"gemeenten", "uwv", "wsp"}
+    assert all('"format": 2' in p.read_text("utf-8") for p in folder.glob("*.json"))
     assert "kan_nu_werken_klant" in (folder / "gemeenten.json").read_text("utf-8")
+    assert '"tabel5_telefoon_ingevoerd"' in (folder / "wsp.json").read_text("utf-8")
 
 
 def _all_output_text(project: Path) -> dict[str, str]:

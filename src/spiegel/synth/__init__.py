@@ -24,18 +24,42 @@ from typing import Any
 import pandas as pd
 
 from spiegel.params import Edition
-from spiegel.synth import gemeenten, uwv, wsp
 from spiegel.synth.core import frame_bytes, write_bytes_if_changed
 
 Generator = Callable[[int, int], pd.DataFrame]
 
-# source id -> generator(seed, edition) returning the frame for that source. Each chapter's
-# synthetic module exports its own GENERATORS; list it here.
-GENERATORS: dict[str, Generator] = {
-    **gemeenten.GENERATORS,
-    **uwv.GENERATORS,
-    **wsp.GENERATORS,
-}
+_GENERATORS: dict[str, Generator] = {}
+
+
+def generators() -> dict[str, Generator]:
+    """source id -> generator(seed, edition) returning the frame for that source, collected from
+    every chapter folder that has a ``synth.py`` exporting ``GENERATORS`` (so a new chapter needs
+    no registration here). Imported on first use: the chapters' generators import
+    :mod:`spiegel.synth.core`, so collecting them at import time would be circular."""
+    if not _GENERATORS:
+        import importlib
+        import pkgutil
+
+        import spiegel.chapters as chapters
+
+        for info in sorted(pkgutil.iter_modules(chapters.__path__), key=lambda i: i.name):
+            if not info.ispkg:
+                continue
+            name = f"spiegel.chapters.{info.name}.synth"
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name == name:
+                    continue  # a chapter without synthetic data of its own
+                raise
+            _GENERATORS.update(module.GENERATORS)
+    return _GENERATORS
+
+
+def __getattr__(name: str) -> Any:
+    if name == "GENERATORS":  # the registry, as before: spiegel.synth.GENERATORS
+        return generators()
+    raise AttributeError(f"module 'spiegel.synth' has no attribute {name!r}")
 
 
 class SynthError(RuntimeError):
@@ -108,7 +132,7 @@ def generate(edition: Edition, sources: list[str] | None = None, log=sys.stderr)
             f"{edition.path.name} sets synthetic: false — its sources are real data and are never overwritten"
         )
     wanted = sources or list(edition.sources)
-    unknown = [s for s in wanted if s not in GENERATORS]
+    unknown = [s for s in wanted if s not in generators()]
     if unknown:
         raise KeyError(f"no synthetic generator for: {', '.join(unknown)}")
     targets = {sid: edition.sources[sid].path for sid in wanted}
@@ -134,7 +158,7 @@ def generate(edition: Edition, sources: list[str] | None = None, log=sys.stderr)
     foreign: list[str] = []
     for sid, path in targets.items():
         started = time.perf_counter()
-        frame = GENERATORS[sid](edition.seed, edition.edition)
+        frame = generators()[sid](edition.seed, edition.edition)
         data = frame_bytes(frame, path)
         rel = _inside_data_dir(edition, path)
         if path.exists():

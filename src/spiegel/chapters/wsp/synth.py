@@ -1,9 +1,10 @@
-"""Synthetic sources of chapter 4 (regionale werkgeversdienstverlening).
+"""Synthetic sources of chapter 4 (regionale werkgeversdienstverlening), registered in
+:data:`spiegel.synth.GENERATORS`.
 
 Two generators: the survey of the 35 arbeidsmarktregio's (one record per region) and the region
 metadata (centrumgemeente, number of gemeenten). The units are regions, so every published count
 is reproduced exactly: each item's answers are given to regions by rank on a latent region score
-(seeded), with the exact numbers of ``wsp_<edition>.yml``. Items on one theme share a latent
+(seeded), with the exact numbers of ``synth_<edition>.yml`` beside this module. Items on one theme share a latent
 factor, so they co-vary as the report describes.
 """
 
@@ -16,7 +17,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from spiegel.synth.core import noise, rng_for
+
+def _core():
+    """spiegel.synth.core, imported when a generator runs: spiegel.synth imports this module for
+    its GENERATORS, so a module-level import would be circular when this module comes first."""
+    from spiegel.synth import core
+
+    return core
 
 NOT_ANSWERED = "niet_beantwoord"  # a count key: that many regions leave the item empty
 COMPLETE, PARTIAL = "volledig", "gedeeltelijk"
@@ -24,8 +31,8 @@ COMPLETE, PARTIAL = "volledig", "gedeeltelijk"
 
 @cache
 def targets(edition: int) -> dict:
-    """The calibration targets of an edition (a parsed copy of ``wsp_<edition>.yml``)."""
-    text = resources.files("spiegel.synth").joinpath(f"wsp_{edition}.yml").read_text("utf-8")
+    """The calibration targets of an edition (a parsed copy of ``synth_<edition>.yml``)."""
+    text = resources.files("spiegel.chapters.wsp").joinpath(f"synth_{edition}.yml").read_text("utf-8")
     return yaml.safe_load(text)
 
 
@@ -46,10 +53,11 @@ def assign(score: np.ndarray, counts: dict, mask: np.ndarray) -> np.ndarray:
 
 def _factors(seed: int, cfg: dict, n: int) -> dict[str, np.ndarray]:
     """Latent region scores; a factor ``from`` another one is correlated with it by ``weight``."""
-    rng = rng_for(seed, "wsp_regios", "factors")
+    core = _core()
+    rng = core.rng_for(seed, "wsp_regios", "factors")
     out: dict[str, np.ndarray] = {}
     for name, spec in cfg.items():
-        own = noise(rng, n)
+        own = core.noise(rng, n)
         if spec.get("from"):
             w = float(spec["weight"])
             own = w * out[spec["from"]] + np.sqrt(1 - w * w) * own
@@ -59,6 +67,7 @@ def _factors(seed: int, cfg: dict, n: int) -> dict[str, np.ndarray]:
 
 def wsp_regios(seed: int, edition: int) -> pd.DataFrame:
     """The survey of the arbeidsmarktregio's: one record per region, in alphabetical order."""
+    core = _core()
     cfg = targets(edition)
     names = sorted(cfg["regions"])
     n = len(names)
@@ -67,9 +76,9 @@ def wsp_regios(seed: int, edition: int) -> pd.DataFrame:
     everyone = np.ones(n, dtype=bool)
     base = everyone
     for item, spec in cfg["items"].items():
-        rng = rng_for(seed, "wsp_regios", item)
+        rng = core.rng_for(seed, "wsp_regios", item)
         score = spec.get("loading", 1.0) * factors[spec["factor"]] if "factor" in spec else np.zeros(n)
-        score = score + noise(rng, n, spec.get("noise", 0.6) if "factor" in spec else 1.0)
+        score = score + core.noise(rng, n, spec.get("noise", 0.6) if "factor" in spec else 1.0)
         asked = everyone if spec.get("base") == "alle" else base
         for column, codes in (spec.get("among") or {}).items():
             asked = asked & np.isin(out[column], codes)
