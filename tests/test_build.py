@@ -7,6 +7,7 @@ stops the build with a named error while the previous `_book/` stays as it was.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -109,9 +110,16 @@ def test_chapters_3_and_4_follow_in_order_with_continuous_numbering(built):
 
 def test_key_figures_are_saved_for_the_samenvatting(built):
     project, _, _ = built
-    folder = project / "build" / str(EDITION) / "keyfigures"
-    assert {p.stem for p in folder.glob("*.json")} == {"gemeenten", "uwv", "wsp"}
-    assert "kan_nu_werken_klant" in (folder / "gemeenten.json").read_text("utf-8")
+    build = project / "build" / str(EDITION)
+    # TRANSITION: a chapter written on the findings register saves build/<edition>/findings/<id>.json
+    # (docs/findings.md) instead of keyfigures/<id>.json; every chapter saves exactly one of them.
+    saved = {folder: {p.stem for p in (build / folder).glob("*.json")} for folder in ("keyfigures", "findings")}
+    assert saved["keyfigures"] | saved["findings"] == {"gemeenten", "uwv", "wsp"}
+    assert not saved["keyfigures"] & saved["findings"]
+    gemeenten = "findings" if "gemeenten" in saved["findings"] else "keyfigures"
+    assert "kan_nu_werken_klant" in (build / gemeenten / "gemeenten.json").read_text("utf-8")
+    assert "uwv" in saved["findings"]
+    assert json.loads((build / "findings" / "uwv.json").read_text("utf-8"))["format"] == 2
 
 
 def _all_output_text(project: Path) -> dict[str, str]:
