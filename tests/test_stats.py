@@ -236,6 +236,190 @@ def test_trend_needs_two_waves():
         stats.trend([Estimate.from_aggregate(0.3, 100)])
 
 
+# ----------------------------------------------------------------------------- shared respondents
+
+
+def _staff(seed: int, groups: int = 150, weights: bool = False) -> pd.DataFrame:
+    """Answers of staff who each answer for one to three client groups; a person's answers are
+    alike (a shared latent score), so they must not count as independent."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 4, groups)
+    person = np.repeat(np.arange(groups), sizes)
+    latent = np.repeat(rng.normal(size=groups), sizes) + rng.normal(0, 0.7, len(person))
+    group = np.array([g for k in sizes for g in rng.permutation(["ww", "wajong", "wga"])[:k]])
+    latent = latent + 0.35 * (group == "ww")
+    answer = np.where(latent > 0.2, "eens", np.where(latent > -0.3, "neutraal", "oneens")).astype(object)
+    answer[rng.random(len(person)) < 0.05] = None  # no answer
+    frame = pd.DataFrame({"mdw_id": [f"M{p:04d}" for p in person], "groep": group, "antwoord": answer,
+                          "cijfer": np.clip(np.round(7 + latent), 1, 10)})
+    frame["gewicht"] = rng.uniform(0.5, 2.0, len(frame)) if weights else 1.0
+    return frame
+
+
+def _ols_cluster(y, x, groups, weights=None, use_t=False):
+    import statsmodels.api as sm
+
+    model = sm.OLS(y, x) if weights is None else sm.WLS(y, x, weights=weights)
+    return model.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(groups)[0]}, use_t=use_t)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_clustered_share_matches_statsmodels_cluster_robust_ols(seed):
+    df = _staff(seed).dropna(subset=["antwoord"])
+    est = stats.clustered_share(df["antwoord"], df["mdw_id"], EENS)
+    y = df["antwoord"].isin(EENS).to_numpy(float)
+    res = _ols_cluster(y, np.ones(len(y)), df["mdw_id"])
+    assert est.value == pytest.approx(res.params[0], abs=1e-12)
+    assert est.se == pytest.approx(res.bse[0], rel=1e-10)
+    assert est.n == df["mdw_id"].nunique() < len(df)  # respondents, not answers
+    assert est.n_eff == pytest.approx(est.value * (1 - est.value) / res.bse[0] ** 2)
+    assert (est.ci_low, est.ci_high) == pytest.approx(proportion_confint(est.value * est.n_eff, est.n_eff,
+                                                                         method="wilson"), abs=1e-12)
+
+
+def test_pooled_answers_get_a_wider_interval_than_independent_answers():
+    df = _staff(4, groups=300)
+    naive = stats.share(df["antwoord"], EENS)
+    pooled = stats.clustered_share(df["antwoord"], df["mdw_id"], EENS)
+    assert pooled.value == pytest.approx(naive.value)
+    assert pooled.n_eff < naive.n  # alike answers carry less information than as many persons
+    assert pooled.ci_high - pooled.ci_low > naive.ci_high - naive.ci_low
+
+
+def test_clustered_share_weighted_matches_wls_and_skips_missing():
+    df = _staff(5, weights=True)
+    est = stats.clustered_share(df["antwoord"], df["mdw_id"], EENS, df["gewicht"])
+    valid = df["antwoord"].notna()
+    y = df.loc[valid, "antwoord"].isin(EENS).to_numpy(float)
+    res = _ols_cluster(y, np.ones(len(y)), df.loc[valid, "mdw_id"], df.loc[valid, "gewicht"].to_numpy())
+    assert est.value == pytest.approx(res.params[0])
+    assert est.se == pytest.approx(res.bse[0], rel=1e-10)
+    assert est.n == df.loc[valid, "mdw_id"].nunique()
+
+
+def test_clustered_mean_matches_statsmodels_with_t_on_respondents():
+    df = _staff(6)
+    est = stats.clustered_mean(df["cijfer"], df["mdw_id"])
+    res = _ols_cluster(df["cijfer"].to_numpy(float), np.ones(len(df)), df["mdw_id"], use_t=True)
+    assert est.kind == "mean" and est.n == df["mdw_id"].nunique()
+    assert est.se == pytest.approx(res.bse[0], rel=1e-10)
+    assert (est.ci_low, est.ci_high) == pytest.approx(tuple(res.conf_int()[0]), rel=1e-10)  # df = G − 1
+
+
+@pytest.mark.parametrize("seed, weights", [(7, False), (8, False), (9, True)])
+def test_compare_clustered_matches_statsmodels_regression_on_the_side(seed, weights):
+    df = _staff(seed, weights=weights).dropna(subset=["antwoord"])
+    a, b = df[df["groep"] == "ww"], df[df["groep"] != "ww"]  # staff on both sides, several answers in b
+    assert set(a["mdw_id"]) & set(b["mdw_id"])
+    cmp = stats.compare_clustered(a["antwoord"], b["antwoord"], a_clusters=a["mdw_id"], b_clusters=b["mdw_id"],
+                                  positive=EENS, a_weights=a["gewicht"], b_weights=b["gewicht"])
+    stacked = pd.concat([a, b])
+    y = stacked["antwoord"].isin(EENS).to_numpy(float)
+    x = np.column_stack([np.ones(len(stacked)), np.r_[np.ones(len(a)), np.zeros(len(b))]])
+    res = _ols_cluster(y, x, stacked["mdw_id"], stacked["gewicht"].to_numpy() if weights else None)
+    assert cmp.diff == pytest.approx(res.params[1], abs=1e-12)
+    assert cmp.statistic == pytest.approx(res.tvalues[1], rel=1e-9)
+    assert cmp.p_value == pytest.approx(res.pvalues[1], rel=1e-9)
+    assert cmp.significant == (res.pvalues[1] < 0.05)
+    assert cmp.test == "cluster-robust z-test (clusters = respondents)"
+    assert cmp.a.n == a["mdw_id"].nunique() and cmp.b.n == b["mdw_id"].nunique()
+
+
+def test_compare_clustered_means_matches_statsmodels():
+    df = _staff(10)
+    a, b = df[df["groep"] == "ww"], df[df["groep"] == "wga"]
+    cmp = stats.compare_clustered(a["cijfer"], b["cijfer"], a_clusters=a["mdw_id"], b_clusters=b["mdw_id"],
+                                  kind="mean")
+    stacked = pd.concat([a, b])
+    x = np.column_stack([np.ones(len(stacked)), np.r_[np.ones(len(a)), np.zeros(len(b))]])
+    res = _ols_cluster(stacked["cijfer"].to_numpy(float), x, stacked["mdw_id"])
+    assert cmp.a.kind == "mean" and cmp.diff == pytest.approx(res.params[1])
+    assert cmp.p_value == pytest.approx(res.pvalues[1], rel=1e-9)
+
+
+def test_compare_clustered_without_shared_respondents_is_close_to_the_unpooled_z_test():
+    rng = np.random.default_rng(11)
+    a = pd.Series(rng.random(400) < 0.45)
+    b = pd.Series(rng.random(500) < 0.38)
+    cmp = stats.compare_clustered(a, b, a_clusters=np.arange(400), b_clusters=np.arange(400, 900))
+    se = math.sqrt(a.mean() * (1 - a.mean()) / 400 + b.mean() * (1 - b.mean()) / 500)
+    assert cmp.statistic == pytest.approx((a.mean() - b.mean()) / se, rel=0.01)
+
+
+def test_compare_clustered_edge_cases_do_not_raise():
+    empty = stats.compare_clustered(pd.Series([], dtype=object), pd.Series(["eens", "oneens"]), a_clusters=[],
+                                    b_clusters=["M1", "M2"], positive=EENS)
+    assert math.isnan(empty.p_value) and not empty.significant and empty.a.n == 0
+    alike = stats.compare_clustered(pd.Series(["eens"] * 4), pd.Series(["eens"] * 3), a_clusters=list("abcd"),
+                                    b_clusters=list("abc"), positive=EENS)
+    assert alike.p_value == 1.0 and not alike.significant
+    one = stats.clustered_share(pd.Series(["eens", "oneens"]), ["M1", "M1"], EENS)
+    assert one.n == 1 and math.isnan(one.ci_low)
+    with pytest.raises(ValueError, match="clusters have length"):
+        stats.clustered_share(pd.Series(["eens", "oneens"]), ["M1"], EENS)
+
+
+def _pairs(seed: int, n: int = 250, agree: float = 0.85):
+    rng = np.random.default_rng(seed)
+    a = pd.Series(rng.choice(["eens", "oneens", "weet_niet"], n, p=[0.6, 0.35, 0.05]), index=[f"M{i}" for i in range(n)])
+    keep = rng.random(n) < agree
+    b = pd.Series(np.where(keep, a, rng.choice(["eens", "oneens"], n, p=[0.2, 0.8])), index=a.index)
+    b.iloc[:5] = None  # five did not answer b: they drop out of both sides
+    return a, b
+
+
+def _mcnemar_table(a, b):
+    both = a.notna() & b.notna()
+    x, y = a[both].isin(EENS), b[both].isin(EENS)
+    return np.array([[np.sum(x & y), np.sum(x & ~y)], [np.sum(~x & y), np.sum(~x & ~y)]])
+
+
+@pytest.mark.parametrize("seed", [12, 13, 14])
+def test_paired_shares_match_statsmodels_mcnemar(seed):
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    a, b = _pairs(seed)
+    table = _mcnemar_table(a, b)
+    chi = stats.compare_paired_shares(a, b, EENS, exact=False)
+    ref = mcnemar(table, exact=False, correction=False)
+    assert chi.statistic == pytest.approx(ref.statistic) and chi.p_value == pytest.approx(ref.pvalue)
+    assert chi.test == "McNemar (paired, chi-square)"
+    exact = stats.compare_paired_shares(a, b, EENS, exact=True)
+    ref = mcnemar(table, exact=True)
+    assert exact.statistic == ref.statistic and exact.p_value == pytest.approx(ref.pvalue)
+    assert exact.test == "McNemar (paired, exact binomial)"
+    assert chi.a.n == chi.b.n == len(a) - 5  # only complete pairs
+    assert chi.diff == pytest.approx(table[0].sum() / table.sum() - table[:, 0].sum() / table.sum())
+
+
+def test_paired_test_uses_exact_binomial_for_few_discordant_pairs():
+    a = pd.Series(["eens"] * 40 + ["oneens"] * 60)
+    b = a.copy()
+    b.iloc[:8] = "oneens"  # 8 discordant pairs, all one way
+    cmp = stats.compare_paired_shares(a, b, EENS)
+    assert cmp.test == "McNemar (paired, exact binomial)"
+    assert cmp.p_value == pytest.approx(2 * 0.5**8)
+    same = stats.compare_paired_shares(a, a, EENS)
+    assert same.p_value == 1.0 and not same.significant
+
+
+def test_pairing_finds_a_difference_the_independent_test_misses():
+    # The same staff answer both items, mostly alike: a small shift is clear when paired.
+    a = pd.Series(["eens"] * 120 + ["oneens"] * 80)
+    b = a.copy()
+    b.iloc[:14] = "oneens"
+    b.iloc[199] = "eens"
+    paired = stats.compare_paired_shares(a, b, EENS)
+    independent = stats.compare_shares(stats.share(a, EENS), stats.share(b, EENS))
+    assert paired.significant and not independent.significant
+
+
+def test_paired_items_must_be_aligned_on_the_respondent():
+    with pytest.raises(ValueError, match="aligned"):
+        stats.compare_paired_shares(pd.Series(["eens"], index=["M1"]), pd.Series(["eens"], index=["M2"]), EENS)
+
+
+
 # ----------------------------------------------------------------------------- frames
 
 

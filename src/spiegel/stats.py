@@ -8,6 +8,12 @@ Conventions (the same everywhere in the report):
   ``(Σw)² / Σw²`` (equal to ``n`` without weights). Intervals and tests use ``n_eff``, so a
   weighted estimate is treated as a simple random sample of ``n_eff`` respondents.
 - Shares get a Wilson score interval; means a t interval with ``n_eff − 1`` degrees of freedom.
+- Answers that share respondents (a staff member answering for several client groups, two items
+  answered by the same people) get tests and intervals that fit the design: McNemar's test for
+  paired items, cluster-robust tests and intervals with the respondent as cluster otherwise
+  (:func:`compare_paired_shares`, :func:`compare_clustered`, :func:`clustered_share`,
+  :func:`clustered_mean`; the design names are :data:`PAIRED`, :data:`CLUSTERED`,
+  :data:`INDEPENDENT`).
 """
 
 from __future__ import annotations
@@ -286,6 +292,224 @@ def trend(
     pv = float(2 * _st.norm.sf(abs(z)))
     same_direction = np.sign(z) == np.sign(diff) and diff != 0
     return Comparison(a, b, diff, pv, bool(pv < alpha and same_direction), alpha, name, z)
+
+
+# ----------------------------------------------------------------------------- shared respondents
+#
+# Answers from the same respondent are not independent. A staff member who serves several client
+# groups answers a per-group question once for each group; the kansrijk/kansarm items are answered
+# by the same staff. Comparing two such groups with a two-sample test treats correlated answers as
+# independent, and a share pooled over several answers per person overstates its precision. The
+# functions below fit the design: McNemar's test when both sides come from the same respondents
+# (one answer each), cluster-robust tests and intervals (respondents as clusters) when respondents
+# give several answers or appear on both sides.
+
+#: How a comparison fits the design (the ``design`` of a registered comparison).
+INDEPENDENT = "independent samples"
+PAIRED = "paired (same respondents)"
+CLUSTERED = "respondent-clustered (shared respondents)"
+
+
+def _positional(x: pd.Series | Sequence[object] | None, n: int, what: str) -> np.ndarray | None:
+    if x is None:
+        return None
+    arr = x.to_numpy() if isinstance(x, pd.Series) else np.asarray(x, dtype=object)
+    if len(arr) != n:
+        raise ValueError(f"{what} have length {len(arr)}, values {n}")
+    return arr
+
+
+def _clustered_wls(y: np.ndarray, x: np.ndarray, w: np.ndarray, clusters: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Weighted least squares with a cluster-robust (CR1) covariance: the sandwich
+    ``B·M·B`` with ``B = (XᵀWX)⁻¹``, ``M = Σ_g s_g s_gᵀ``, ``s_g = Σ_{i∈g} w_i x_i e_i``, times
+    ``G/(G−1) · (N−1)/(N−K)`` — statsmodels' ``cov_type="cluster"``. Returns (β, cov, G)."""
+    codes, _ = pd.factorize(pd.Series(clusters, dtype=object), sort=False)
+    g, n, k = int(codes.max()) + 1 if len(codes) else 0, len(y), x.shape[1]
+    xw = x * w[:, None]
+    xtwx = x.T @ xw
+    if g < 2 or n <= k or np.linalg.matrix_rank(xtwx) < k:
+        return np.full(k, _NAN), np.full((k, k), _NAN), g
+    bread = np.linalg.inv(xtwx)
+    beta = bread @ (xw.T @ y)
+    scores = xw * (y - x @ beta)[:, None]
+    per_cluster = np.zeros((g, k))
+    np.add.at(per_cluster, codes, scores)
+    cov = bread @ (per_cluster.T @ per_cluster) @ bread * (g / (g - 1)) * ((n - 1) / (n - k))
+    return beta, cov, g
+
+
+def _answers(values: pd.Series | Sequence[object], clusters, weights, positive: Positive, kind: Kind,
+             exclude: Iterable[object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(y, weights, clusters) of the valid answers: y is 0/1 for a share, the value for a mean."""
+    values = pd.Series(values).reset_index(drop=True)
+    n = len(values)
+    cl = _positional(clusters, n, "clusters")
+    w = np.ones(n) if weights is None else _positional(weights, n, "weights").astype(float)
+    if kind == "mean":
+        y = pd.to_numeric(values, errors="raise").to_numpy(dtype=float, na_value=np.nan)
+        valid = ~np.isnan(y)
+    else:
+        valid = values.notna().to_numpy(copy=True)
+        excl = list(exclude)
+        if excl:
+            valid &= ~values.isin(excl).to_numpy()
+        y = np.zeros(n)
+        if valid.any():
+            y[valid] = _indicator(values[valid], positive).to_numpy()
+    valid &= pd.notna(cl)
+    _check_weights(w[valid])
+    return y[valid], w[valid], cl[valid]
+
+
+def _clustered_estimate(y: np.ndarray, w: np.ndarray, cl: np.ndarray, kind: Kind, confidence: float) -> Estimate:
+    g = len(pd.unique(cl))
+    if len(y) == 0 or w.sum() == 0:
+        return Estimate(_NAN, _NAN, _NAN, g, 0.0, kind, _NAN, confidence)
+    _, cov, g = _clustered_wls(y, np.ones((len(y), 1)), w, cl)
+    m = float(np.sum(w * y) / np.sum(w))
+    se = math.sqrt(cov[0, 0]) if math.isfinite(cov[0, 0]) and cov[0, 0] >= 0 else _NAN
+    if kind == "mean":
+        var0 = float(np.sum(w * (y - m) ** 2) / np.sum(w))
+        if not se > 0:
+            return Estimate(m, _NAN, _NAN, g, float(g), "mean", _NAN, confidence)
+        t = float(_st.t.ppf(0.5 + confidence / 2, g - 1))
+        return Estimate(m, m - t * se, m + t * se, g, var0 / se**2 + 1, "mean", se, confidence)
+    p = min(1.0, max(0.0, m))
+    # Effective sample size implied by the clustered variance (the design effect); at p = 0 or 1
+    # the variance is zero and the number of respondents is used.
+    n_eff = p * (1 - p) / se**2 if se > 0 else float(g)
+    lo, hi = wilson_interval(p, n_eff, confidence) if g >= 2 else (_NAN, _NAN)
+    return Estimate(p, lo, hi, g, n_eff, "share", se, confidence)
+
+
+def clustered_share(
+    values: pd.Series | Sequence[object],
+    clusters: pd.Series | Sequence[object],
+    positive: Positive = None,
+    weights: pd.Series | Sequence[float] | None = None,
+    *,
+    exclude: Iterable[object] = (),
+    confidence: float = 0.95,
+) -> Estimate:
+    """Share of ``positive`` answers when a respondent may give several answers (an item pooled
+    over the client groups in a caseload): every valid answer counts once, and the interval
+    allows for the answers of one respondent being alike.
+
+    ``values``, ``clusters`` (respondent ids) and ``weights`` are matched by position. The share is
+    Σw·1[positive] / Σw; its standard error is cluster-robust (CR1, respondents as clusters: as
+    statsmodels' ``OLS(y, 1).fit(cov_type="cluster")``). ``n`` counts *respondents*, not answers,
+    so that disclosure control counts persons; ``n_eff = p(1−p)/se²`` is the effective sample size
+    the clustering leaves, and the interval is Wilson's on ``n_eff`` (as for weighted shares).
+    """
+    y, w, cl = _answers(values, clusters, weights, positive, "share", exclude)
+    return _clustered_estimate(y, w, cl, "share", confidence)
+
+
+def clustered_mean(
+    values: pd.Series | Sequence[object],
+    clusters: pd.Series | Sequence[object],
+    weights: pd.Series | Sequence[float] | None = None,
+    *,
+    confidence: float = 0.95,
+) -> Estimate:
+    """Mean of answers some of which come from the same respondent, with a cluster-robust t
+    interval (CR1 standard error, ``G − 1`` degrees of freedom for ``G`` respondents). ``n`` counts
+    respondents; ``n_eff`` is set so that ``se = sqrt(var / (n_eff − 1))``, as for :func:`mean`."""
+    y, w, cl = _answers(values, clusters, weights, None, "mean", ())
+    return _clustered_estimate(y, w, cl, "mean", confidence)
+
+
+def compare_clustered(
+    a: pd.Series | Sequence[object],
+    b: pd.Series | Sequence[object],
+    *,
+    a_clusters: pd.Series | Sequence[object],
+    b_clusters: pd.Series | Sequence[object],
+    positive: Positive = None,
+    kind: Kind = "share",
+    a_weights: pd.Series | Sequence[float] | None = None,
+    b_weights: pd.Series | Sequence[float] | None = None,
+    exclude: Iterable[object] = (),
+    alpha: float = 0.05,
+) -> Comparison:
+    """Compare two shares (or means) whose answers may come from the same respondents: staff who
+    serve both client groups appear on both sides, or a side pools several answers per person.
+
+    The answers of both sides are stacked and ``y`` is regressed on an indicator of side ``a``
+    (weighted least squares); the coefficient is ``a − b`` and its standard error is
+    cluster-robust with the respondent as cluster (CR1), so a respondent's answers on both sides
+    are not treated as independent. Two-sided z-test — exactly statsmodels'
+    ``WLS(y, [1, d]).fit(cov_type="cluster", cov_kwds={"groups": respondent})``. The estimates of
+    the two sides are :func:`clustered_share` (or :func:`clustered_mean`). Without a shared
+    respondent and with one answer per person this is close to the unpooled two-sample z-test.
+    """
+    ya, wa, ca = _answers(a, a_clusters, a_weights, positive, kind, exclude)
+    yb, wb, cb = _answers(b, b_clusters, b_weights, positive, kind, exclude)
+    ea = _clustered_estimate(ya, wa, ca, kind, 0.95)
+    eb = _clustered_estimate(yb, wb, cb, kind, 0.95)
+    diff = ea.value - eb.value
+    name = "cluster-robust z-test (clusters = respondents)"
+    if len(ya) == 0 or len(yb) == 0 or not math.isfinite(diff):
+        return Comparison(ea, eb, diff, _NAN, False, alpha, name)
+    y = np.concatenate([ya, yb])
+    x = np.column_stack([np.ones(len(y)), np.r_[np.ones(len(ya)), np.zeros(len(yb))]])
+    _, cov, _ = _clustered_wls(y, x, np.concatenate([wa, wb]), np.concatenate([ca, cb]))
+    var = cov[1, 1]
+    if diff == 0 or not (math.isfinite(var) and var > 1e-20):  # no difference, or no variance at all
+        p = 1.0 if diff == 0 else _NAN
+        return Comparison(ea, eb, diff, p, False, alpha, name, 0.0 if diff == 0 else _NAN)
+    z = float(diff / math.sqrt(var))
+    p = float(2 * _st.norm.sf(abs(z)))
+    return Comparison(ea, eb, diff, p, p < alpha, alpha, name, z)
+
+
+def compare_paired_shares(
+    a: pd.Series,
+    b: pd.Series,
+    positive: Positive = None,
+    *,
+    exact: bool | None = None,
+    exclude: Iterable[object] = (),
+    alpha: float = 0.05,
+) -> Comparison:
+    """McNemar's test for two items answered by the same respondents (``a`` and ``b`` aligned on
+    the respondent: the same index).
+
+    Only respondents with a valid answer to both count; the shares of both sides are taken over
+    them (unweighted, Wilson intervals). With ``n10`` respondents positive on ``a`` only and
+    ``n01`` on ``b`` only, the statistic is ``(n10 − n01)² / (n10 + n01)`` against χ²(1) without
+    continuity correction, or — ``exact=True``, and by default when ``n10 + n01 < 25`` — the
+    exact binomial test of ``min(n10, n01)`` on ``n10 + n01`` at ½. Equal to statsmodels'
+    ``mcnemar(table, exact=False, correction=False)`` resp. ``mcnemar(table, exact=True)``.
+    """
+    a, b = pd.Series(a), pd.Series(b)
+    if not a.index.equals(b.index):
+        raise ValueError("paired items must be aligned on the respondent (the same index)")
+    excl = list(exclude)
+    both = a.notna() & b.notna()
+    if excl:
+        both &= ~a.isin(excl) & ~b.isin(excl)
+    ea, eb = share(a[both], positive), share(b[both], positive)
+    diff = ea.value - eb.value
+    if not both.any():
+        return Comparison(ea, eb, diff, _NAN, False, alpha, "McNemar (paired)")
+    x = _indicator(a[both], positive).to_numpy() > 0
+    y = _indicator(b[both], positive).to_numpy() > 0
+    n10, n01 = int(np.sum(x & ~y)), int(np.sum(~x & y))
+    discordant = n10 + n01
+    use_exact = discordant < 25 if exact is None else exact
+    if use_exact:
+        name = "McNemar (paired, exact binomial)"
+        stat = float(min(n10, n01))
+        p = 1.0 if discordant == 0 else float(min(1.0, 2 * _st.binom.cdf(min(n10, n01), discordant, 0.5)))
+    else:
+        name = "McNemar (paired, chi-square)"
+        if discordant == 0:
+            return Comparison(ea, eb, diff, 1.0, False, alpha, name, 0.0)
+        stat = (n10 - n01) ** 2 / discordant
+        p = float(_st.chi2.sf(stat, 1))
+    return Comparison(ea, eb, diff, p, p < alpha, alpha, name, stat)
 
 
 # ----------------------------------------------------------------------------- frames

@@ -3,7 +3,7 @@
 Four generators: the client survey among WW and Wajong recipients (summer 2020), the survey among
 UWV WERKbedrijf staff (summer 2021), the WGA client figures the chapter takes from other studies
 (aggregates), and the composition of the WIA, Wajong and WW populations (Tabel 3, aggregate
-register counts). Targets live in ``uwv_<edition>.yml`` beside this module.
+register counts). Targets live in ``synth_<edition>.yml`` beside this module.
 
 Clients: answers are cut from latent scores (satisfaction with UWV, distance to the labour
 market) that depend on the regeling, kansrijk/kansarm and working, so related items correlate and
@@ -30,8 +30,8 @@ BELEMMERING = ("sterk", "enig", "geen")
 
 @cache
 def targets(edition: int) -> dict:
-    """The calibration targets of an edition (a parsed copy of ``uwv_<edition>.yml``)."""
-    text = resources.files("spiegel.synth").joinpath(f"uwv_{edition}.yml").read_text("utf-8")
+    """The calibration targets of an edition (a parsed copy of ``synth_<edition>.yml``)."""
+    text = resources.files("spiegel.chapters.uwv").joinpath(f"synth_{edition}.yml").read_text("utf-8")
     return yaml.safe_load(text)
 
 
@@ -309,6 +309,12 @@ def uwv_medewerkers(seed: int, edition: int) -> pd.DataFrame:
             effect = 0.6 * load if item == "bel_tijd" and g in ("wajong", "wga") else 0.0
             latent = 0.4 * person + effect + noise(rng, n)
             frame[f"{item}_{g}"] = cut(latent, ones, BELEMMERING, shares, flags[g])
+    # Time pressure: the available time is a barrier (strong or some) for a group in the caseload.
+    # Staff under time pressure keep their clients less in view, keep work-ready clients less
+    # active, keep their expertise up less and steer WGA'ers less towards more work (3.4.1).
+    pressed = np.zeros(n, dtype=bool)
+    for g in GROUPS:
+        pressed |= np.isin(frame[f"bel_tijd_{g}"].to_numpy(dtype=object), ("sterk", "enig"))
     pg = cfg["per_group"]
     for item, by_group in pg.items():
         for key, share in by_group.items():
@@ -335,12 +341,12 @@ def uwv_medewerkers(seed: int, edition: int) -> pd.DataFrame:
         frame[item] = cut(noise(rng, n), ones, ("altijd", "meestal", "soms", "nooit"),
                           [d[k] for k in ("altijd", "meestal", "soms", "nooit")], flags[group])
     d = gen["uitbreiden_wga"]
-    frame["uitbreiden_wga"] = cut(0.3 * person + noise(rng, n), ones, ("meestal", "soms", "nooit"),
+    frame["uitbreiden_wga"] = cut(0.3 * person - 1.5 * pressed + noise(rng, n), ones, ("meestal", "soms", "nooit"),
                                   (d["meestal"], d["soms"], d["nooit"]), flags["wga"])
     for item in ("vast_aanspreekpunt", "direct_contact"):
         frame[item] = binary(0.4 * person + noise(rng, n), ones, gen[item])
     for item, shares in cfg["in_beeld"].items():
-        latent = 0.5 * person - 0.5 * load + noise(rng, n)
+        latent = 0.5 * person - 0.5 * load - 0.9 * pressed + noise(rng, n)
         by_group = [(flags[g], [shares[g] * 0.4, shares[g] * 0.6, (1 - shares[g]) * 0.7, (1 - shares[g]) * 0.3])
                     for g in ("ww", "wga", "wajong")]
         frame[item] = cut_overlapping(latent, ("sterk", "behoorlijk", "enigszins", "nauwelijks"), by_group,
@@ -353,15 +359,15 @@ def uwv_medewerkers(seed: int, edition: int) -> pd.DataFrame:
     for item in ("actief_houden", "registratie_op_orde"):
         spec = gen[item]
         # A caseload above the threshold makes both harder, most of all for Wajong staff.
-        latent = 0.3 * person - 0.6 * big * flags["wajong"] - 0.2 * big + noise(rng, n)
+        latent = 0.3 * person - 0.6 * big * flags["wajong"] - 0.2 * big - 0.6 * pressed + noise(rng, n)
         frame[item] = likert(latent, ones, rng, spec["positive"], spec["negative"], weet_niet=0.02)
     for item, extra in (("werkdruk_registratie", 0.0), ("werkdruk_caseload", 0.7)):
         d = gen[item]
         frame[item] = cut(0.4 * person + extra * load + noise(rng, n), ones, BELEMMERING,
                           (d["sterk"], d["enig"], d["geen"]))
     for item in ("meer_weten_belemmeringen", "meer_weten_sociale_kaart", "expertise_minder"):
-        latent = (0.8 * (frame["werkdruk_caseload"] == "sterk").to_numpy() if item == "expertise_minder" else 0) \
-            + noise(rng, n)
+        latent = (0.8 * (frame["werkdruk_caseload"] == "sterk").to_numpy() + 0.8 * pressed
+                  if item == "expertise_minder" else 0) + noise(rng, n)
         frame[item] = binary(latent, ones, gen[item])
 
     # Collaboration within and outside UWV: how often, and a report mark when there is contact.
