@@ -15,9 +15,9 @@ BUILD    := build/$(EDITION)
 INSTALLED := $(VENV)/.installed
 
 # What the steps read (besides the data files and notebooks listed in the generated deps).
-SYNTH_SRC    := $(wildcard src/spiegel/synth/*.py src/spiegel/synth/*.yml)
+SYNTH_SRC    := $(wildcard src/spiegel/synth/*.py src/spiegel/synth/*.yml src/spiegel/chapters/*/synth*)
 CONTRACTS    := $(wildcard data_contracts/*.yml) src/spiegel/contracts.py src/spiegel/io.py
-ANALYSIS_SRC := $(wildcard src/spiegel/*.py src/spiegel/chapters/*.py)
+ANALYSIS_SRC := $(wildcard src/spiegel/*.py src/spiegel/chapters/*.py src/spiegel/chapters/*/*.py src/spiegel/chapters/*/*.yml)
 RENDER_SRC   := $(wildcard src/spiegel/render/*) _quarto.yml
 
 .PHONY: report test venv data validate notebooks refresh-notebooks clean distclean

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from spiegel.params import Edition
-from spiegel.synth import gemeenten, uwv, wsp
+from spiegel.chapters.gemeenten import synth as gemeenten
+from spiegel.synth import uwv, wsp
 from spiegel.synth.core import write_if_changed
 
 Generator = Callable[[int, int], pd.DataFrame]
