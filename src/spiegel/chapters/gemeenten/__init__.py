@@ -145,8 +145,12 @@ class Item:
     section: str = ""
     where: tuple[tuple[str, tuple], ...] = ()
 
-    def frame(self, data: Data) -> pd.DataFrame:
+    def frame(self, data: Data, *extra: str) -> pd.DataFrame:
+        """The item's respondents: its sample, within the ``where`` answers (with the item's
+        columns and ``extra`` columns only)."""
         frame = data.sample(self.sample)
+        wanted = list(dict.fromkeys([self.column, "gewicht", *extra, *(c for c, _ in self.where)]))
+        frame = frame[wanted]
         for column, codes in self.where:
             frame = frame[frame[column].isin(codes)]
         return frame
@@ -181,7 +185,7 @@ def _select(frame: pd.DataFrame, by: str, codes) -> pd.Series:
 def group_share(data: Data, item_id: str, by: str, group, sample: str | None = None) -> Estimate:
     """The share of an item within one group (``by`` in ``group``) of its sample."""
     item = ITEMS[item_id]
-    frame = item.frame(data) if sample is None else data.sample(sample)
+    frame = item.frame(data, by) if sample is None else data.sample(sample)
     return item.share(frame[_select(frame, by, group)])
 
 
@@ -200,7 +204,7 @@ def conditional_contrast(data: Data, item_id: str, column: str, positive) -> Com
     """An item for respondents who answered ``positive`` on ``column`` against those who gave
     another answer (e.g. added value among those with or without agreements)."""
     item = ITEMS[item_id]
-    frame = item.frame(data)
+    frame = item.frame(data, column)
     cond, answered = frame[column].isin(positive), frame[column].notna()
     return stats.compare_shares(item.share(frame[cond]), item.share(frame[answered & ~cond]))
 
@@ -312,19 +316,21 @@ def _period_months(data: Data, period: str) -> pd.PeriodIndex:
     return _months(data.edition["periods"][period])
 
 
-def _started_flags(data: Data) -> pd.DataFrame:
+def _started_flags(data: Data) -> tuple[np.ndarray, dict]:
     """Per person (rows aligned with ``data.personen``): whether a provision of each type started
-    in each period. Columns are (voorziening, period)."""
+    in each period, as a boolean matrix and the column of each (voorziening, period)."""
     if "flags" not in data._cache:
         ids = data.personen["persoon_id"]
-        flags = {}
+        columns, flags = {}, []
         for period in PERIODS:
             months = _period_months(data, period).astype(str)
             s = data.starts[data.starts["startmaand"].isin(months)]
             for v in VOORZIENINGEN:
-                flags[(v, period)] = ids.isin(s.loc[s["voorziening"] == v, "persoon_id"]).to_numpy()
-            flags[("any", period)] = ids.isin(s["persoon_id"]).to_numpy()
-        data._cache["flags"] = pd.DataFrame(flags, index=data.personen.index)
+                columns[(v, period)] = len(flags)
+                flags.append(ids.isin(s.loc[s["voorziening"] == v, "persoon_id"]).to_numpy())
+            columns[("any", period)] = len(flags)
+            flags.append(ids.isin(s["persoon_id"]).to_numpy())
+        data._cache["flags"] = (np.column_stack(flags), columns)
     return data._cache["flags"]
 
 
@@ -333,8 +339,18 @@ def register_rates(data: Data, by: str | None = None, voorzieningen=None, *, sup
     period and (optionally) group ``by``. Columns: voorziening, periode, groep, personen,
     met_start, aandeel. Cells with fewer persons with a start than the disclosure threshold are
     suppressed (``suppress=False`` for the findings, which apply the threshold themselves)."""
-    flags = _started_flags(data)
     wanted = list(voorzieningen or VOORZIENINGEN)
+    key = ("rates", by, tuple(wanted))
+    if key not in data._cache:
+        data._cache[key] = _rates(data, by, wanted)
+    frame = data._cache[key].copy()
+    if not suppress:
+        return frame
+    return sdc.suppress(frame, n_col="met_start", threshold=data.threshold, value_cols=("aandeel",))
+
+
+def _rates(data: Data, by: str | None, wanted: list[str]) -> pd.DataFrame:
+    flags, columns = _started_flags(data)
     rows = []
     for period in PERIODS:
         member = data.personen[f"in_periode_{period}"].to_numpy()
@@ -342,18 +358,13 @@ def register_rates(data: Data, by: str | None = None, voorzieningen=None, *, sup
             codes, names = pd.factorize(data.personen.loc[member, by])
         else:
             codes, names = np.zeros(int(member.sum()), dtype=int), ["totaal"]
-        started = flags.loc[member, [(v, period) for v in wanted]].to_numpy()
-        for i, g in enumerate(names):
-            in_group = codes == i
-            size = int(in_group.sum())
-            counts = started[in_group].sum(axis=0)
-            for v, count in zip(wanted, counts):
-                rows.append({"voorziening": v, "periode": period, "groep": g, "personen": size,
+        sizes = np.bincount(codes, minlength=len(names))
+        for v in wanted:
+            counts = np.bincount(codes, weights=flags[member, columns[(v, period)]], minlength=len(names))
+            for g, size, count in zip(names, sizes, counts):
+                rows.append({"voorziening": v, "periode": period, "groep": g, "personen": int(size),
                              "met_start": int(count), "aandeel": count / size})
-    frame = pd.DataFrame(rows)
-    if not suppress:
-        return frame
-    return sdc.suppress(frame, n_col="met_start", threshold=data.threshold, value_cols=("aandeel",))
+    return pd.DataFrame(rows)
 
 
 def tabel_2(data: Data) -> pd.DataFrame:
