@@ -12,11 +12,8 @@ from spiegel.findings import Figure
 REFERENCE = reference("gemeenten_2022")
 FINDINGS, TABLES = REFERENCE["findings"], REFERENCE["tables"]
 
-# Findings the chapter deliberately reads otherwise (the 2022 text contradicts itself there).
-DIFFERENT_READING = {
-    # "Ruim de helft" (bevindingen) vs "twee op de drie" (2.8, Figuur 5): we follow 2.8.
-    "bb_ontheven_sollicitatieplicht_klant",
-}
+# Findings the chapter reads otherwise where the 2022 text contradicts itself (docs/assumptions.md).
+DIFFERENT_READING = {"bb_ontheven_sollicitatieplicht_klant"}
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +67,7 @@ def test_tabel_1_is_reproduced_exactly(gemeenten):
     assert shown.iloc[0].tolist() == printed["rows"][0]["values"]
 
 
-# The 2022 werkervaringsplaatsen rows by origin cannot add up to their printed total with the
-# population mix of Tabel 1 (shared/reference/README.md). Reading chosen: total and sex rows are
-# reproduced; of the origin rows, niet-westers 2019-2020 gives way.
+# The one Tabel 2 cell the synthetic register cannot reproduce (docs/assumptions.md, Tabel 2).
 TABEL_2_EXCEPTIONS = {("Werkervaringsplaatsen", "Niet-westers", 0)}
 
 
