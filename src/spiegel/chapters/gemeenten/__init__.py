@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from spiegel import fmt, sdc, stats
-from spiegel.chapters.common import AGREE, DISAGREE, LIKERT_LABELS, LIKERT_ORDER, ChapterData
+from spiegel.chapters.common import AGREE, LIKERT_LABELS, LIKERT_ORDER, ChapterData  # noqa: F401 - AGREE re-exported
 from spiegel.findings import Figure, Register
 from spiegel.io import read_source
 from spiegel.params import Edition
@@ -740,5 +740,3 @@ def _starts(reg: Register, data: Data) -> None:
                label="Gestarte voorzieningen: herstel na de eerste crisismaanden", source=SOURCE_STARTS,
                section="2.6")
 
-
-__all__ = ["AGREE", "DISAGREE", "Data", "ITEMS", "LIKERT_LABELS", "findings", "load", "spec"]
