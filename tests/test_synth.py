@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from spiegel import stats
-from spiegel.synth import gemeenten
+from spiegel.chapters.gemeenten import synth as gemeenten
 from spiegel.synth.core import cut, rake, write_if_changed
 
 SEED, EDITION = 20220906, 2022

@@ -3,10 +3,22 @@
 Four generators, one per source: the client survey (brede doelgroep + DGR sample), its earlier
 waves as aggregates, the klantmanager questionnaire, the CBS composition of the bijstand
 population (Tabel 1), and the person-level register of started re-integratievoorzieningen
-(Tabel 2, Figuur 3). Targets live in ``gemeenten_<edition>.yml`` beside this module.
+(Tabel 2, Figuur 3). Targets live in ``synth_<edition>.yml`` beside this module.
 """
 
 from __future__ import annotations
+
+# source id -> generator(seed, edition). Defined before the imports below, with names bound at
+# call time: ``spiegel.synth`` (which collects every chapter's GENERATORS) is imported by
+# ``spiegel.synth.core`` and reads this dict while this module is still loading.
+GENERATORS = {
+    "klanten_pw": lambda seed, edition: klanten_pw(seed, edition),
+    "klanten_pw_trend": lambda seed, edition: klanten_pw_trend(seed, edition),
+    "klantmanagers_pw": lambda seed, edition: klantmanagers_pw(seed, edition),
+    "cbs_bijstand": lambda seed, edition: cbs_bijstand(seed, edition),
+    "cbs_srg_personen": lambda seed, edition: cbs_srg(seed, edition)[0],
+    "cbs_srg_starts": lambda seed, edition: cbs_srg(seed, edition)[1],
+}
 
 from functools import cache
 from importlib import resources
@@ -32,8 +44,8 @@ AGREE = ("helemaal_eens", "eens")
 
 @cache
 def targets(edition: int) -> dict:
-    """The calibration targets of an edition (a parsed copy of ``gemeenten_<edition>.yml``)."""
-    text = resources.files("spiegel.synth").joinpath(f"gemeenten_{edition}.yml").read_text("utf-8")
+    """The calibration targets of an edition (a parsed copy of ``synth_<edition>.yml``)."""
+    text = resources.files("spiegel.chapters.gemeenten").joinpath(f"synth_{edition}.yml").read_text("utf-8")
     return yaml.safe_load(text)
 
 
@@ -474,13 +486,3 @@ def cbs_srg(seed: int, edition: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = frame.sort_values(["persoon_id", "voorziening", "startmaand"]).reset_index(drop=True)
     text = {"geslacht": "str", "leeftijd": "str", "herkomst": "str", "gemeentegrootte": "str"}
     return persons.astype(text), frame.astype({"voorziening": "str", "startmaand": "str"})
-
-
-GENERATORS = {
-    "klanten_pw": klanten_pw,
-    "klanten_pw_trend": klanten_pw_trend,
-    "klantmanagers_pw": klantmanagers_pw,
-    "cbs_bijstand": cbs_bijstand,
-    "cbs_srg_personen": lambda seed, edition: cbs_srg(seed, edition)[0],
-    "cbs_srg_starts": lambda seed, edition: cbs_srg(seed, edition)[1],
-}
