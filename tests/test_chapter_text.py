@@ -18,13 +18,7 @@ from conftest import PARAMS
 EDITION = load_params(PARAMS)
 
 
-def _written_on_the_register(chapter) -> bool:
-    # TRANSITION: until every chapter is converted, only those whose setup uses chapter.open.
-    nb = nbformat.read(str(chapter.notebook), as_version=4)
-    return any("chapter.open(" in c.source for c in nb.cells if c.cell_type == "code")
-
-
-CHAPTERS = [c for c in EDITION.chapters if _written_on_the_register(c)]
+CHAPTERS = EDITION.chapters
 IDS = [c.id for c in CHAPTERS]
 
 

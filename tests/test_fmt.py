@@ -7,7 +7,7 @@ import math
 import pytest
 
 from spiegel import fmt
-from spiegel.stats import Comparison, Estimate
+from spiegel.stats import Estimate
 
 MARK = "–"
 
@@ -131,44 +131,6 @@ def test_approx_pct(share, expected):
 def test_approx_pct_options():
     assert fmt.approx_pct(0.33, step=10) == "ruim 30%"
     assert fmt.approx_pct(0.6, about="ongeveer") == "ongeveer 60%"
-
-
-def _cmp(a: float, b: float, significant: bool, kind: str = "share") -> Comparison:
-    ea, eb = Estimate(a, a, a, 500, 500.0, kind), Estimate(b, b, b, 500, 500.0, kind)
-    return Comparison(ea, eb, a - b, 0.01 if significant else 0.4, significant)
-
-
-def test_compare_phrase():
-    assert fmt.compare_phrase(_cmp(0.26, 0.19, True)) == "significant vaker (26% tegen 19%)"
-    assert fmt.compare_phrase(_cmp(0.19, 0.26, True)) == "significant minder vaak (19% tegen 26%)"
-    assert (fmt.compare_phrase(_cmp(0.19, 0.22, False))
-            == "minder vaak, maar het verschil is niet significant (19% tegen 22%)")
-    assert fmt.compare_phrase(_cmp(0.251, 0.249, False)) == "even vaak (25% tegen 25%)"
-    assert (fmt.compare_phrase(_cmp(7.31, 6.84, True, "mean"), "hoger", "lager", "even hoog")
-            == "significant hoger (7,3 tegen 6,8)")
-
-
-def test_compare_phrase_never_plain_vaker_when_not_significant():
-    for a, b in [(0.3, 0.2), (0.2, 0.3), (0.25, 0.25), (0.5001, 0.4999)]:
-        text = fmt.compare_phrase(_cmp(a, b, False))
-        assert "significant" not in text or "niet significant" in text
-        assert not text.startswith("vaker (") and not text.startswith("minder vaak (")
-
-
-def test_compare_phrase_adds_decimals_when_significant_but_printed_equal():
-    assert fmt.compare_phrase(_cmp(0.252, 0.248, True)) == "significant vaker (25,2% tegen 24,8%)"
-
-
-def test_diff_sentence():
-    sig = _cmp(0.25, 0.15, True)
-    assert (fmt.diff_sentence("mannen", "vrouwen", sig, "zoeken", "actief naar werk")
-            == "Mannen zoeken significant vaker actief naar werk dan vrouwen (25% tegen 15%).")
-    assert (fmt.diff_sentence("mannen", "vrouwen", _cmp(0.25, 0.22, False), "zoeken",
-                              "actief naar werk")
-            == "Mannen zoeken vaker actief naar werk dan vrouwen (25% tegen 22%), maar het "
-               "verschil is niet significant.")
-    assert (fmt.diff_sentence("mannen", "vrouwen", _cmp(0.25, 0.25, False), "zoeken")
-            == "Mannen zoeken even vaak als vrouwen (25% tegen 25%).")
 
 
 def test_month_and_month_range():

@@ -116,8 +116,6 @@ def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bo
     register.unlink(missing_ok=True)  # the text is filled from this run's register, never an old one
 
     def fill(nb: nbformat.NotebookNode) -> None:
-        if not register.is_file() and not _has_placeholders(nb):
-            return  # TRANSITION: a chapter not yet written on the findings register
         if not register.is_file():
             raise ValueError(f"chapter '{chapter.id}': the run saved no findings register ({register.name}); "
                              f"the notebook's last cell must call ch.save()")
@@ -130,10 +128,6 @@ def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bo
         raise
     write_run_record(edition, chapter, output, inputs)
     return output
-
-
-def _has_placeholders(nb: nbformat.NotebookNode) -> bool:
-    return any(c.cell_type == "markdown" and ("[[" in c.source or "[%" in c.source) for c in nb.cells)
 
 
 def refresh_committed(edition: Edition, chapter: Chapter, log=sys.stderr) -> Path:

@@ -10,13 +10,13 @@ Decimal comma, thousands point ("1.234,56"), negative numbers with "-".
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
 from spiegel.sdc import SUPPRESSED_MARK
-from spiegel.stats import Comparison, Estimate
+from spiegel.stats import Estimate
 
 Number = float | int | Decimal | Estimate | None
 
@@ -210,87 +210,6 @@ def approx_pct(share: Number, *, step: int = 5, about: str = "circa") -> str:
     if abs(d) < 1:
         return f"{about} {label}"
     return f"ruim {label}" if d > 0 else f"bijna {label}"
-
-
-# ----------------------------------------------------------------------------- comparisons
-
-
-def _formatter(cmp: Comparison) -> Callable[[float, int], str]:
-    if cmp.a.kind == "mean":
-        return lambda x, dec: number(x, max(dec, 1))
-    return lambda x, dec: pct(x, dec)
-
-
-def _values(cmp: Comparison, decimals: int, fmt: Callable[[float, int], str] | None
-            ) -> tuple[str, str, bool]:
-    """Formatted (a, b) and whether they print differently; adds decimals for a significant
-    difference that would otherwise print as equal."""
-    f = fmt or _formatter(cmp)
-    fa, fb = f(cmp.a.value, decimals), f(cmp.b.value, decimals)
-    extra = decimals
-    while cmp.significant and fa == fb and extra < decimals + 2:
-        extra += 1
-        fa, fb = f(cmp.a.value, extra), f(cmp.b.value, extra)
-    return fa, fb, fa != fb
-
-
-def compare_phrase(
-    cmp: Comparison,
-    more: str = "vaker",
-    less: str = "minder vaak",
-    same: str = "even vaak",
-    *,
-    decimals: int = 0,
-    fmt: Callable[[float, int], str] | None = None,
-) -> str:
-    """Describe ``a`` relative to ``b``, with the values in brackets.
-
-    - significant: "significant vaker (26% tegen 19%)" / "significant minder vaak (…)";
-    - not significant, values print differently: "vaker, maar het verschil is niet significant
-      (26% tegen 24%)";
-    - not significant, values print the same: "even vaak (25% tegen 25%)".
-    "significant" appears only when ``cmp.significant``. Means print with one decimal; pass
-    ``fmt(value, decimals)`` for something else and more="hoger", less="lager", same="even hoog".
-    """
-    fa, fb, differ = _values(cmp, decimals, fmt)
-    values = f"({fa} tegen {fb})"
-    word = more if cmp.diff > 0 else less
-    if cmp.significant:
-        return f"significant {word} {values}"
-    if not differ or cmp.diff == 0:
-        return f"{same} {values}"
-    return f"{word}, maar het verschil is niet significant {values}"
-
-
-def diff_sentence(
-    subject_a: str,
-    subject_b: str,
-    cmp: Comparison,
-    verb: str,
-    rest: str = "",
-    *,
-    more: str = "vaker",
-    less: str = "minder vaak",
-    same: str = "even vaak",
-    decimals: int = 0,
-    fmt: Callable[[float, int], str] | None = None,
-) -> str:
-    """One sentence comparing two groups, e.g.
-    ``diff_sentence("mannen", "vrouwen", cmp, "zoeken", "actief naar werk")`` →
-    "Mannen zoeken significant vaker actief naar werk dan vrouwen (25% tegen 15%)."
-    Not significant: "Mannen zoeken vaker actief naar werk dan vrouwen (25% tegen 22%), maar het
-    verschil is niet significant." Equal as printed: "… even vaak actief naar werk als …".
-    """
-    fa, fb, differ = _values(cmp, decimals, fmt)
-    values = f"({fa} tegen {fb})"
-    tail = f" {rest}" if rest else ""
-    word = more if cmp.diff > 0 else less
-    head = f"{capitalize(subject_a)} {verb}"
-    if cmp.significant:
-        return f"{head} significant {word}{tail} dan {subject_b} {values}."
-    if not differ or cmp.diff == 0:
-        return f"{head} {same}{tail} als {subject_b} {values}."
-    return f"{head} {word}{tail} dan {subject_b} {values}, maar het verschil is niet significant."
 
 
 # ----------------------------------------------------------------------------- dates
