@@ -175,6 +175,8 @@ class Project:
         # Only the chapter 2 sources these tests build data for (other chapters test their own).
         raw["sources"] = {sid: raw["sources"][sid] for sid in self.files}
         raw["chapters"] = [c for c in raw["chapters"] if set(c.get("sources", ())) <= set(self.files)]
+        kept = {c["id"] for c in raw["chapters"]}
+        raw["analysis"] = {cid: a for cid, a in (raw.get("analysis") or {}).items() if cid in kept}
         for sid in self.files:
             raw["sources"][sid]["file"] = self.files[sid]
         (root / "params").mkdir()
@@ -622,9 +624,9 @@ UWV_FILES = {"uwv_populatie": "data/uwv_populatie.csv", "uwv_wga_extern": "data/
 
 @pytest.fixture
 def uwv_project(tmp_path):
-    from spiegel.synth import uwv
+    from spiegel.synth import GENERATORS
 
-    return Project(tmp_path, {sid: uwv.GENERATORS[sid](1, 2022) for sid in UWV_FILES}, files=UWV_FILES)
+    return Project(tmp_path, {sid: GENERATORS[sid](1, 2022) for sid in UWV_FILES}, files=UWV_FILES)
 
 
 def test_uwv_populatie_peilmaand_must_be_the_params_month(uwv_project):

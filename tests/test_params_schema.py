@@ -4,6 +4,7 @@ params file, the key path, the value given and what is allowed; the project-root
 from __future__ import annotations
 
 import shutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,10 +69,11 @@ def test_the_2022_params_load_and_keep_their_api(root):
     ed = load_params(root / "params" / "2022.yml")
     assert ed.root == root
     assert ed.synthetic is True and ed.disclosure_threshold == 10 and ed.seed == 20220906
-    assert ed["caseload_threshold"] == 75 and ed["gemeentegrootte"]["klein"].startswith("minder")
+    assert ed.analysis("gemeenten")["caseload_threshold"] == 75
+    assert ed.analysis("gemeenten")["gemeentegrootte"]["klein"].startswith("minder")
     assert ed["waves"]["earlier"] == [2014, 2017, 2019] and ed["periods"]["voor"]["start"] == "2019-03"
     assert ed.alpha == 0.05 and ed.confidence == 0.95
-    assert ed.analysis("gemeenten") == {}
+    assert ed.analysis("uwv")["caseload_threshold"] == 100
 
 
 # --------------------------------------------------------------------------- disclosure threshold
@@ -211,7 +213,8 @@ def test_chapter_numbers_are_unique_positive_whole_numbers(project, value, needl
 
 
 def test_a_chapter_id_given_twice_is_refused(project):
-    _one(project, _edited("  - id: wsp", "  - id: uwv"), "chapters[2].id", '"uwv"', "unique")
+    lines = _problems(project, _edited("  - id: wsp", "  - id: uwv"))
+    assert any("chapters[2].id" in line and '"uwv"' in line and "unique" in line for line in lines), lines
 
 
 @pytest.mark.parametrize("old, new, needles", [
@@ -238,11 +241,11 @@ def test_a_chapter_notebook_must_exist(project, value, needle):
     ("2019", "YYYY-MM"), ('"2020-04"', 'start "2020-04" is after end "2020-02"'),
 ])
 def test_periods_are_year_months_with_start_not_after_end(project, value, needle):
-    _one(project, _edited('start: "2019-03"', f"start: {value}"), "periods.voor", needle)
+    _one(project, _edited('\n    start: "2019-03"', f"\n    start: {value}"), "periods.voor", needle)
 
 
 def test_a_period_of_one_month_is_allowed(project):
-    ed = load_params(_write(project, _edited('start: "2019-03"', 'start: "2020-02"')))
+    ed = load_params(_write(project, _edited('\n    start: "2019-03"', '\n    start: "2020-02"')))
     assert ed["periods"]["voor"]["start"] == ed["periods"]["voor"]["end"] == "2020-02"
 
 
@@ -294,11 +297,9 @@ def test_statistics_defaults_and_values_are_exposed(project):
     assert (ed.alpha, ed.confidence) == (0.01, 0.9)
 
 
-ANALYSIS = "\nanalysis:\n  uwv:\n    caseload_groot: 50\n    klassen: [a, b]\n  wsp:\n"
-
-
 def test_analysis_choices_per_chapter_are_exposed(project):
-    ed = load_params(_write(project, BASE + ANALYSIS))
+    ed = load_params(_write(project, _with(lambda r: r.update(
+        analysis={"uwv": {"caseload_groot": 50, "klassen": ["a", "b"]}, "wsp": None}))))
     assert ed.analysis("uwv") == {"caseload_groot": 50, "klassen": ["a", "b"]}
     assert ed.analysis("wsp") == {} and ed.analysis("gemeenten") == {}
     ed.analysis("uwv")["klassen"].append("c")  # a copy: callers cannot change the edition
@@ -307,21 +308,17 @@ def test_analysis_choices_per_chapter_are_exposed(project):
         ed.analysis("uvw")
 
 
-@pytest.mark.parametrize("block, needles", [
-    ("\nanalysis:\n  uvw:\n    x: 1\n", ("analysis.uvw", "unknown chapter", "did you mean 'uwv'")),
-    ("\nanalysis:\n  hoofdstuk5: {}\n", ("analysis.hoofdstuk5", "gemeenten, uwv, wsp")),
-    ("\nanalysis:\n  uwv: [1, 2]\n", ("analysis.uwv: a list is not allowed", "mapping")),
-    ("\nanalysis: [uwv]\n", ("analysis: a list is not allowed", "mapping")),
+@pytest.mark.parametrize("analysis, needles", [
+    ({"uvw": {"x": 1}}, ("analysis.uvw", "unknown chapter", "did you mean 'uwv'")),
+    ({"hoofdstuk5": {}}, ("analysis.hoofdstuk5", "gemeenten, uwv, wsp")),
+    ({"uwv": [1, 2]}, ("analysis.uwv: a list is not allowed", "mapping")),
+    (["uwv"], ("analysis: a list is not allowed", "mapping")),
 ])
-def test_analysis_keys_must_be_chapter_ids_with_mappings(project, block, needles):
-    _one(project, BASE + block, *needles)
+def test_analysis_keys_must_be_chapter_ids_with_mappings(project, analysis, needles):
+    _one(project, _with(lambda r: r.update(analysis=analysis)), *needles)
 
 
 @pytest.mark.parametrize("old, new, key", [
-    ("caseload_threshold: 75", 'caseload_threshold: "75"', "caseload_threshold"),
-    ("caseload_threshold: 75", "caseload_threshold: 0", "caseload_threshold"),
-    ("gemeentegrootte:                # the classes", "gemeentegrootte: [klein]\nunused:  # the classes",
-     "gemeentegrootte"),
     ('publication_date: "2022-09-06"', 'publication_date: "6 september 2022"', "publication_date"),
     ('title: "Spiegel Bestaanszekerheid 2022"', "title: ''", "title"),
     ("edition: 2022", 'edition: "2022"', "edition"),
@@ -351,7 +348,7 @@ def test_params_outside_the_project_use_the_project_of_the_current_directory(tmp
     monkeypatch.chdir(root / "notebooks")  # the folder papermill runs a chapter in
     ed = load_params(path)
     assert ed.root == root and ed.path == path.resolve()
-    assert ed.build_dir == root / "build" / "2022"
+    assert ed.build_dir.parent == root / "build" / "2022"  # this params file's own state there
     assert ed.sources["klanten_pw"].path == tmp_path / "vertrouwelijk" / "bestanden" / "klanten_pw.csv"
     assert ed.chapters[0].notebook == root / "notebooks" / "02_gemeenten.ipynb"
 
@@ -395,7 +392,7 @@ def test_make_deps_works_for_params_outside_the_project(tmp_path, root):
                             cwd=root, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert f"DATA_FILES := {tmp_path / 'vertrouwelijk' / 'bestanden' / 'klanten_pw.csv'}" in result.stdout
-    assert "EXECUTED := build/2022/notebooks/02_gemeenten.ipynb" in result.stdout
+    assert re.search(r"EXECUTED := build/2022/spiegel-2022-[0-9a-f]{8}/notebooks/02_gemeenten.ipynb", result.stdout)
     assert "SYNTHETIC := no" in result.stdout
 
 

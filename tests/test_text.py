@@ -207,6 +207,9 @@ def test_counts_written_out_by_hand_are_found(template, words):
     ("- 12 regio's hebben er een.", ["12 regio's hebben er een."]),
     ("Van de klanten zegt 57% dat. De 3 groepen.", []),
     ("## 2.3 Kop\n\n::: note\n712 klanten\n:::", []),
+    ("Een regel die doorloopt naar\n2021 op de volgende regel.", []),
+    ("**12** regio's hebben er een.", ["12** regio's hebben er een."]),
+    ("Zegt **bijna** 12 niets.", []),
 ])
 def test_sentences_starting_with_a_numeral_are_found(text, starts):
     from spiegel.text import numeral_sentence_starts

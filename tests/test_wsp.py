@@ -516,6 +516,7 @@ def project(tmp_path, edition):
     raw = yaml.safe_load((ROOT / "params" / "2022.yml").read_text(encoding="utf-8"))
     raw["sources"] = {s: {**raw["sources"][s], "file": f"data/{s}.csv"} for s in SOURCES}
     raw["chapters"] = []
+    raw.pop("analysis", None)  # analysis choices belong to listed chapters only
     (tmp_path / "params").mkdir()
     (tmp_path / "params" / "2022.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     (tmp_path / "data").mkdir()

@@ -185,8 +185,6 @@ class ParamsModel(_Model):
     disclosure_threshold: int = Field(
         ge=MIN_DISCLOSURE_THRESHOLD,
         description=f"a whole number of at least {MIN_DISCLOSURE_THRESHOLD} (a lower threshold is no disclosure control)")
-    gemeentegrootte: dict[str, Text] | None = Field(None, description="a mapping of size class code to its wording")
-    caseload_threshold: int | None = Field(None, ge=1, description="a positive whole number")
     synthetic: bool = Field(False, description='true or false, unquoted (not "false", yes or 1)')
     seed: int = Field(0, ge=0, description="a whole number of at least 0")
     sources: dict[str, SourceSpec] = Field(min_length=1, description="a mapping of source id to its file, contract, title and bron")

@@ -581,7 +581,8 @@ def typed_count_words(source: str) -> list[str]:
     return [m.group(0) for m in COUNT_WORDS.finditer(text)]
 
 
-_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?])\s+|^\s*(?:[-*+]|\d+\.)\s+|\*\*\s*)(?=\d)", re.MULTILINE)
+#: A sentence starts at the start of a paragraph or list item (after an opening "**"), or after . ! ?
+_SENTENCE_START = re.compile(r"(?:\A\s*|(?<=[.!?])\s+|^\s*(?:[-*+]|\d+\.)\s+)(?:\*\*\s*)?(?=\d)", re.MULTILINE)
 
 
 def numeral_sentence_starts(text: str) -> list[str]:
