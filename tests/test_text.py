@@ -226,3 +226,9 @@ def test_captions_are_filled_and_may_not_hold_typed_numbers(reg):
     nb.cells[1] = nbformat.v4.new_code_cell('#| label: tbl-x\n#| tbl-cap: "Populatie april 2022"\nx')
     with pytest.raises(TextError, match="cell 2.*typed in a caption: 2022"):
         fill_cells(nb, reg, PARAMS, chapter="test")
+
+
+def test_comparing_the_value_of_a_suppressed_figure_names_it_and_the_guard(reg):
+    with pytest.raises(TextError, match=r"klein_groepje is suppressed.*\[% if <id>.shown %\]"):
+        fill("[% if klein_groepje.value > 0.5 %]De meeste[% else %]Een minderheid[% endif %]", reg)
+    assert fill("[% if klein_groepje.shown and klein_groepje.value > 0.5 %]De meeste[% endif %]", reg) == ""

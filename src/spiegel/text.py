@@ -403,7 +403,11 @@ def render(source: str, ctx: Mapping[str, Any], where: Where) -> str:
     except jinja2.TemplateError as exc:
         raise TextError(f"{where}: {exc}") from None
     except (TypeError, ValueError, AttributeError) as exc:
-        raise TextError(f"{where}: {type(exc).__name__}: {exc}") from None
+        withheld_ids = sorted(n for n in names if isinstance(ctx.get(n), Finding) and ctx[n].suppressed)
+        hint = (f" — {', '.join(withheld_ids)} {'is' if len(withheld_ids) == 1 else 'are'} suppressed (too few "
+                f"observations) and {'has' if len(withheld_ids) == 1 else 'have'} no value to compare; guard the "
+                f"sentence with [% if <id>.shown %]") if withheld_ids and "None" in str(exc) else ""
+        raise TextError(f"{where}: {type(exc).__name__}: {exc}{hint}") from None
 
 
 def _filter_hint(message: str) -> str:
