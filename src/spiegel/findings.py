@@ -502,9 +502,6 @@ class Register:
     def __len__(self) -> int:
         return len(self._items)
 
-    def ids(self) -> list[str]:
-        return list(self._items)
-
     def of_kind(self, kind: type[Finding]) -> list[Finding]:
         return [f for f in self if isinstance(f, kind)]
 

@@ -8,7 +8,7 @@ Quarto nor Jupyter Markdown::
     [% if cmp_zoeken_geslacht.significant %] … [% else %] … [% endif %]
     [# a comment for editors, never published #]
 
-After papermill has executed a chapter (which saves its register), :func:`fill_notebook` renders
+After papermill has executed a chapter (which saves its register), :func:`fill_cells` renders
 every Markdown cell against the register and writes the filled text into the executed notebook,
 so the executed notebook, the default render and the Quarto opt-in all show the same text. The
 template stays in the cell's metadata (``spiegel.template``).
@@ -27,7 +27,6 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -525,22 +524,6 @@ def _fill_captions(cell: nbformat.NotebookNode, ctx: Mapping[str, Any], where: W
     if text != source:
         cell["source"] = text
         meta[METADATA_KEY] = {"template": source}
-
-
-def fill_notebook(path: Path, register_path: Path, params: Mapping[str, Any], *, chapter: str) -> Path:
-    """Fill the Markdown cells of the executed notebook ``path`` from the register saved at
-    ``register_path``; rewrites ``path`` (atomically) and returns it."""
-    from spiegel.findings import load
-
-    if not Path(register_path).is_file():
-        raise TextError(f"chapter '{chapter}': its findings register {register_path} was not written; the "
-                        f"notebook's last cell must save it (chapter.save())")
-    nb = nbformat.read(str(path), as_version=4)
-    fill_cells(nb, load(register_path), params, chapter=chapter, notebook=Path(path).name)
-    tmp = Path(path).with_name(Path(path).name + ".filling")
-    nbformat.write(nb, str(tmp))
-    tmp.replace(path)
-    return Path(path)
 
 
 # --------------------------------------------------------------------------------------------

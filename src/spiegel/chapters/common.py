@@ -22,8 +22,3 @@ class ChapterData:
     def threshold(self) -> int:
         """The edition's disclosure threshold (minimum unweighted respondents per cell)."""
         return self.edition.disclosure_threshold
-
-    def bron(self, *sources: str) -> str:
-        """The 'Bron:' line for a table or figure built from ``sources`` (each named once)."""
-        names = list(dict.fromkeys(self.edition.sources[s].bron for s in sources))
-        return "Bron: " + "; ".join(names)
