@@ -1,35 +1,79 @@
-# spiegel — build the Spiegel Bestaanszekerheid.
+# spiegel — build the Spiegel Bestaanszekerheid. `make help` lists the targets.
 #   make report          set up .venv if needed, (synthesise,) validate, execute, render -> _book/
 #   make test            set up .venv if needed, then unit, integration and nbval tests
-#   make report PARAMS=params/other.yml           another params file (its own build state)
+#   make report EDITION=2023 / PARAMS=params/other.yml   another edition or params file
+#   make report JOBS=1   chapters one at a time (default: as many as the machine has cores)
 #   make report RENDERER=quarto   render with the Quarto CLI instead (where it is installed)
-#   make -j2 report      execute chapters side by side
-# Incremental by content: a second `make report` with nothing changed executes no notebook; what
-# re-runs is decided by the sha256 of the params, data, contracts, notebooks and package code,
-# never by file dates. Each params file has its own build state, build/<edition>/<stem>-<hash>/.
+# `make report` runs (execs, so signals reach it) `spiegel build`: every step whose inputs (by sha256 of their content, never by
+# file dates) changed since it last ran; chapters side by side; a numbered line per step and a
+# summary. Each params file has its own build state, build/<edition>/<stem>-<hash>/.
 
 EDITION  ?= 2022
 PARAMS   ?= params/$(EDITION).yml
 RENDERER ?= pandoc
+JOBS     ?=
 PYTHON   ?= python3
 VENV     := .venv
 SPIEGEL  := $(VENV)/bin/spiegel
 INSTALLED := $(VENV)/.installed
+BUILD    = @SPIEGEL_COMMAND="make $@" exec $(SPIEGEL) --params $(PARAMS) build $(if $(JOBS),--jobs $(JOBS))
 
-# The goals that read or write a build state: they run under the edition's build lock.
-BUILD_GOALS := report data validate notebooks refresh-notebooks
-
-.PHONY: report test venv data validate notebooks refresh-notebooks preview lab clean distclean FORCE
+.PHONY: help report test venv data validate notebooks refresh-notebooks preview lab clean distclean params-file
 .DEFAULT_GOAL := report
 .DELETE_ON_ERROR:
 
+help:
+	@echo "spiegel — the Spiegel Bestaanszekerheid, from params/<edition>.yml to _book/"
+	@echo ""
+	@echo "  make report              build the publication: (synthesise,) validate, execute, render -> _book/"
+	@echo "  make test                unit, integration and nbval tests"
+	@echo "  make data                write the synthetic data (or check that the real data files exist)"
+	@echo "  make validate            data + check every source against its contract"
+	@echo "  make notebooks           validate + execute the chapters that changed"
+	@echo "  make preview CHAPTER=id  re-execute and render one chapter; prints the page's path"
+	@echo "  make lab                 open the chapters in JupyterLab (installed once into .venv)"
+	@echo "  make refresh-notebooks   store fresh outputs in the committed notebooks (what nbval checks)"
+	@echo "  make venv                set up .venv with the pinned dependencies (the targets above do it)"
+	@echo "  make clean               remove build/ and _book/;  make distclean  also .venv and data/"
+	@echo ""
+	@echo "  options: EDITION=2022 (params/EDITION.yml)  PARAMS=path.yml  JOBS=N  RENDERER=pandoc|quarto"
+	@echo "  editions here: $(patsubst params/%.yml,%,$(wildcard params/*.yml))"
+
 venv: $(INSTALLED)
 
-# A local virtual environment with the pinned dependencies of pyproject.toml.
+# A local virtual environment with the pinned dependencies of pyproject.toml, on the Python version
+# the README names (checked first, with a message saying what to install or set).
 $(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 13) else 1)' 2>/dev/null || { \
+	  echo "spiegel: needs Python 3.11 or 3.12 (see README, Requirements); '$(PYTHON)' is" \
+	    "$$($(PYTHON) --version 2>&1 || echo 'not installed'). Install it, or name one: make $(MAKECMDGOALS) PYTHON=python3.11" >&2; \
+	  exit 2; }
+	@echo "spiegel: setting up $(VENV) with the pinned dependencies (once; about 1-2 minutes) ..."
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@start=$$(date +%s); $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' \
+	  && echo "spiegel: $(VENV) ready ($$(( $$(date +%s) - start )) s)"
 	@touch $@
+
+# An unknown edition or a params file that does not exist: say so before anything runs.
+params-file:
+	@test -f "$(PARAMS)" || { echo "spiegel: no params file $(PARAMS)$(if $(filter params/$(EDITION).yml,$(PARAMS)), (edition $(EDITION))); editions here:" \
+	  "$(or $(patsubst params/%.yml,%,$(wildcard params/*.yml)),none) (make report EDITION=<year>), or name a file: make report PARAMS=path.yml" >&2; exit 2; }
+
+report: params-file $(INSTALLED)
+	$(BUILD) --renderer $(RENDERER)
+
+data: params-file $(INSTALLED)
+	$(BUILD) --until data
+
+validate: params-file $(INSTALLED)
+	$(BUILD) --until validate
+
+notebooks: params-file $(INSTALLED)
+	$(BUILD) --until chapters
+
+# Store fresh outputs in the committed notebooks (what nbval compares against).
+refresh-notebooks: validate
+	$(SPIEGEL) --params $(PARAMS) refresh
 
 test: $(INSTALLED) data
 	$(VENV)/bin/python -m pytest --nbval-lax --color=no notebooks/ tests/
@@ -52,69 +96,3 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) data
-
-FORCE:
-
-ifneq ($(SPIEGEL_BUILD_ROOT),$(CURDIR))
-# ---- Outer make: take the edition's build lock, then make the goal again under it. A second build
-# of the same edition stops at once, naming the one that runs. `spiegel lock` tells the inner make
-# the build state of this params file (SPIEGEL_STATE) and releases the lock when it ends, however.
-.NOTPARALLEL:
-$(BUILD_GOALS): | $(INSTALLED)
-	+@$(SPIEGEL) --params $(PARAMS) lock -- $(MAKE) --no-print-directory $@
-
-else
-# ---- Inner make (holds the lock).
-BUILD := $(SPIEGEL_STATE)
-
-# Fingerprints: on every run, `spiegel fingerprint` hashes every input and rewrites
-# $(BUILD)/fp/<name>.sha256 only where the hash changed, and writes deps.mk (data files, executed
-# notebooks, per-chapter inputs). The rules below depend on these fingerprint files, so a file
-# replaced by one with an older date is noticed and a touched file re-runs nothing.
-$(BUILD)/deps.mk: FORCE | $(INSTALLED)
-	@$(SPIEGEL) --params $(PARAMS) fingerprint
-include $(BUILD)/deps.mk
-
-FP := $(BUILD)/fp
-$(FP)/%.sha256: ;
-
-ifeq ($(SYNTHETIC),yes)
-# Synthetic data: regenerate when the generator or the params change (or a file is missing).
-# Files whose bytes do not change keep their fingerprint, so nothing downstream re-runs needlessly.
-$(BUILD)/synth.stamp: $(FP)/params.sha256 $(FP)/code/synth.sha256 $(if $(MISSING_DATA),FORCE)
-	$(SPIEGEL) --params $(PARAMS) synth
-	@$(SPIEGEL) --params $(PARAMS) fingerprint
-	@touch $@
-$(FP_DATA): $(BUILD)/synth.stamp
-data: $(BUILD)/synth.stamp
-else
-data:
-	@$(if $(MISSING_DATA),echo "spiegel: data file(s) named in $(PARAMS) do not exist: $(MISSING_DATA)" >&2; exit 1,:)
-endif
-
-# The gate: every source must pass its contract before any chapter runs. It re-runs whenever the
-# content of a data file, a contract, the params or the validation code changes (and is not
-# the content of the last validation, which passed: data changed and changed back).
-$(BUILD)/validation.stamp: $(FP_DATA) $(FP_CONTRACTS) $(FP)/params.sha256 $(FP)/code/validation.sha256 | data
-	$(SPIEGEL) --params $(PARAMS) validate --if-changed
-	@touch $@
-
-validate: $(BUILD)/validation.stamp
-
-# One executed notebook per chapter (its notebook and data fingerprints come from deps.mk).
-# --if-changed: a chapter whose last run was from exactly the current inputs is not executed again.
-$(BUILD)/notebooks/%.ipynb: $(FP)/params.sha256 $(FP)/code/analysis.sha256 | $(BUILD)/validation.stamp
-	$(SPIEGEL) --params $(PARAMS) run --chapter $* --quiet --if-changed
-
-notebooks: $(EXECUTED)
-
-# The book: rendered unless _book/manifest.json already names exactly this state (so switching
-# PARAMS or RENDERER back re-renders); then the manifest is checked against the files as they are
-# now, and only then "publication ready" is printed.
-report: $(EXECUTED) $(BUILD)/validation.stamp FORCE
-	@$(SPIEGEL) --params $(PARAMS) publish --renderer $(RENDERER)
-
-# Store fresh outputs in the committed notebooks (what nbval compares against).
-refresh-notebooks: $(BUILD)/validation.stamp
-	$(SPIEGEL) --params $(PARAMS) refresh
-endif

@@ -4,7 +4,6 @@ params file, the key path, the value given and what is allowed; the project-root
 from __future__ import annotations
 
 import shutil
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -386,14 +385,15 @@ def test_no_project_root_is_an_error_naming_what_was_looked_for(tmp_path, root, 
     assert str(path.parent) in message and str(elsewhere) in message
 
 
-def test_make_deps_works_for_params_outside_the_project(tmp_path, root):
+def test_a_build_on_params_outside_the_project_names_the_missing_real_data_first(tmp_path, root):
     path = _outside_params(tmp_path, root, synthetic=False)
-    result = subprocess.run([sys.executable, "-m", "spiegel.cli", "--params", str(path), "deps"],
+    result = subprocess.run([sys.executable, "-m", "spiegel.cli", "--params", str(path), "build"],
                             cwd=root, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert f"DATA_FILES := {tmp_path / 'vertrouwelijk' / 'bestanden' / 'klanten_pw.csv'}" in result.stdout
-    assert re.search(r"EXECUTED := build/2022/spiegel-2022-[0-9a-f]{8}/notebooks/02_gemeenten.ipynb", result.stdout)
-    assert "SYNTHETIC := no" in result.stdout
+    assert result.returncode == 1, result.stderr
+    assert "data file(s) named in spiegel-2022.yml do not exist" in result.stderr
+    assert f"klanten_pw ({tmp_path / 'vertrouwelijk' / 'bestanden' / 'klanten_pw.csv'})" in result.stderr
+    assert "[1/" not in result.stderr  # said before any step ran
+    assert not load_params(path).build_dir.exists()  # and before any build state was made
 
 
 # --------------------------------------------------------------------------- command line
@@ -404,7 +404,7 @@ BAD = {
     "quoted false": _edited("synthetic: true", 'synthetic: "false"'),
     "periods as a list": _with(lambda r: r.update(periods=list(r["periods"].values()))),
 }
-COMMANDS = [["deps"], ["synth"], ["validate"], ["run", "--chapter", "uwv"], ["render"], ["build"], ["refresh"]]
+COMMANDS = [["verify"], ["synth"], ["validate"], ["run", "--chapter", "uwv"], ["render"], ["build"], ["refresh"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
@@ -421,7 +421,7 @@ def test_every_command_reports_a_params_problem_in_one_line(project, capsys, cas
 
 def test_the_command_line_prints_no_traceback(project):
     path = _write(project, BAD["sources as a list"])
-    result = subprocess.run([sys.executable, "-m", "spiegel.cli", "--params", str(path), "deps"],
+    result = subprocess.run([sys.executable, "-m", "spiegel.cli", "--params", str(path), "verify"],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode != 0 and result.stdout == ""
     assert result.stderr.startswith(f"spiegel: {path}: sources: a list is not allowed")

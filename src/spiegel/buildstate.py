@@ -4,9 +4,9 @@ and the lock per edition build.
 - **Fingerprints.** What re-runs is decided by the sha256 of every input, never by file dates:
   the params file, every data file, every contract, every notebook and the package code (in four
   groups: synth → data, validation code → the gate, analysis code → chapters, render code → book).
-  ``write_fingerprints`` writes ``<state>/fp/<name>.sha256`` only when a hash differs; the
-  Makefile's rules depend on those files, so a data file replaced by one with an older date (as
-  ``cp -p``, ``rsync -a`` or ``tar`` produce) is re-validated, and a touched file re-runs nothing.
+  Each step of ``spiegel build`` (:mod:`spiegel.pipeline`) compares them with the record of its
+  last run, so a data file replaced by one with an older date (as ``cp -p``, ``rsync -a`` or
+  ``tar`` produce) is re-validated, and a touched file re-runs nothing.
 - **Build state per params file.** ``Edition.build_dir`` is ``build/<edition>/<params stem>-<hash of
   the params file's resolved path>/``; ``build/<edition>/current`` links to the state of the most
   recent build, ``<state>/state.json`` names the params file of a state.
@@ -41,8 +41,6 @@ GATE_NAME = "validation.gate.json"
 LOCK_NAME = "build.lock"
 # Set by `spiegel lock` for the command it runs: that command (and what it starts) holds the lock.
 LOCK_ENV = "SPIEGEL_LOCK"
-STATE_ENV = "SPIEGEL_STATE"
-ROOT_ENV = "SPIEGEL_BUILD_ROOT"
 ABSENT = "absent"
 MAX_SHOWN = 12  # differences listed by verify_book
 CODE_GROUPS = ("synth", "validation", "analysis", "render")
@@ -161,20 +159,6 @@ def current_inputs(edition: Edition) -> dict[str, Any]:
     }
 
 
-def fingerprints(inputs: dict[str, Any]) -> dict[str, str]:
-    """The fingerprint files of the make rules: ``<name>`` (under ``fp/``) -> sha256."""
-    out = {"params": inputs["params"]["sha256"]}
-    out.update({f"data/{k}": v["sha256"] for k, v in inputs["data"].items()})
-    out.update({f"contract/{k}": v["sha256"] for k, v in inputs["contracts"].items()})
-    out.update({f"notebook/{k}": v["sha256"] for k, v in inputs["notebooks"].items()})
-    out.update({f"code/{k}": v for k, v in inputs["code"].items()})
-    return out
-
-
-def fp_path(edition: Edition, name: str) -> Path:
-    return edition.build_dir / "fp" / f"{name}.sha256"
-
-
 def write_if_changed(path: Path, text: str) -> bool:
     try:
         if path.read_text(encoding="utf-8") == text:
@@ -189,20 +173,6 @@ def write_if_changed(path: Path, text: str) -> bool:
     finally:
         tmp.unlink(missing_ok=True)
     return True
-
-
-def write_fingerprints(edition: Edition, inputs: dict[str, Any] | None = None) -> list[str]:
-    """Write ``<state>/fp/<name>.sha256`` where the hash differs from the one stored (a file whose
-    content did not change keeps its date, so nothing downstream re-runs). Returns what changed
-    since the last call (not counting fingerprints written for the first time)."""
-    inputs = inputs or current_inputs(edition)
-    changed = []
-    for name, digest in fingerprints(inputs).items():
-        path = fp_path(edition, name)
-        existed = path.exists()
-        if write_if_changed(path, digest + "\n") and existed:
-            changed.append(name)
-    return changed
 
 
 def update_state(edition: Edition) -> None:
@@ -220,16 +190,6 @@ def update_state(edition: Edition) -> None:
         os.replace(tmp, link)
     except OSError:
         pass  # a convenience only (e.g. no symlinks on this file system)
-
-
-def describe_change(name: str, inputs: dict[str, Any]) -> str:
-    kind, _, key = name.partition("/")
-    if kind == "params":
-        return f"params ({inputs['params']['file']})"
-    section = {"data": "data", "contract": "contracts", "notebook": "notebooks"}.get(kind)
-    if section:
-        return f"{kind} {key} ({inputs[section][key]['file']})"
-    return f"{key} code"
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,6 +260,35 @@ def gate_problems(edition: Edition, inputs: dict[str, Any]) -> list[str]:
     return []
 
 
+SYNTH_RECORD = "synth.run.json"
+
+
+def synth_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    """What synthetic data are written from: the params and the generator code. (A data file changed
+    by hand is not overwritten: it is validated like any other, and synth refuses to overwrite it.)"""
+    return {"params": inputs["params"]["sha256"], "code": inputs["code"]["synth"]}
+
+
+def write_synth_record(edition: Edition, inputs: dict[str, Any]) -> Path:
+    """Record, after ``spiegel synth``, what the data were written from."""
+    path = edition.build_dir / SYNTH_RECORD
+    write_if_changed(path, json.dumps(synth_inputs(inputs), indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def synth_problems(edition: Edition, inputs: dict[str, Any]) -> list[str]:
+    """Why the synthetic data must be written again ([] if params and generator are as recorded and
+    every file exists)."""
+    record = _read_json(edition.build_dir / SYNTH_RECORD)
+    if not isinstance(record, dict):
+        return ["not written by this build state before"]
+    missing = [k for k, v in inputs["data"].items() if v["sha256"] == ABSENT]
+    if missing:
+        return [f"missing: {', '.join(missing)}"]
+    changed = _differing(record, synth_inputs(inputs), inputs)
+    return [f"changed since they were written: {', '.join(changed)}"] if changed else []
+
+
 def run_record_path(executed: Path) -> Path:
     return executed.with_name(executed.stem + ".run.json")
 
@@ -339,23 +328,6 @@ def run_problems(edition: Edition, executed: dict[str, Path], inputs: dict[str, 
         elif sha256_file(path) != record.get("executed_sha256"):
             out.append(f"{path} is not the notebook its run produced; run `spiegel run --chapter {cid}` again")
     return out
-
-
-def mark_stale(edition: Edition, executed: dict[str, Path], inputs: dict[str, Any]) -> list[str]:
-    """Date back (to 1970) the make targets whose records do not name the current inputs, so make
-    runs their recipes whatever the other files' dates say; the recipes (``--if-changed``) then
-    decide from the records: the validation stamp when the gate does not pass for exactly the
-    current data, an executed chapter without a run record of the current inputs."""
-    marked = []
-    stamp = edition.build_dir / "validation.stamp"
-    if stamp.exists() and gate_problems(edition, inputs):
-        os.utime(stamp, (0, 0))
-        marked.append("validation")
-    for cid, path in executed.items():
-        if path.exists() and run_problems(edition, {cid: path}, inputs):
-            os.utime(path, (0, 0))
-            marked.append(f"chapter {cid}")
-    return marked
 
 
 # --------------------------------------------------------------------------------------------
@@ -529,33 +501,16 @@ def edition_lock(edition: Edition, command: str) -> Iterator[Path]:
         os.close(fd)
 
 
-def _jobserver_fds() -> tuple[int, ...]:
-    """The file descriptors of make's jobserver (``-jN``), passed on to a sub-make."""
-    import re
-
-    found = re.search(r"--jobserver-(?:auth|fds)=(\d+),(\d+)", os.environ.get("MAKEFLAGS", ""))
-    fds = []
-    for fd in map(int, found.groups() if found else ()):
-        try:
-            os.fstat(fd)
-            fds.append(fd)
-        except OSError:
-            pass
-    return tuple(fds)
-
-
 def run_locked(edition: Edition, command: list[str]) -> int:
-    """``spiegel lock -- <command>``: run ``command`` holding the edition's build lock (the Makefile
-    runs its real build this way). SIGTERM and SIGHUP are passed on to the command; SIGINT from
+    """``spiegel lock -- <command>``: run ``command`` holding the edition's build lock (for scripts
+    that must not overlap a build; ``spiegel build`` takes the lock itself). SIGTERM and SIGHUP are passed on to the command; SIGINT from
     the terminal reaches it directly. Returns its exit status."""
     import subprocess
 
     if not command:
         raise StateError("spiegel lock: no command given (spiegel lock -- make report)")
     with edition_lock(edition, " ".join(command)) as path:
-        env = {**os.environ, LOCK_ENV: str(path), ROOT_ENV: os.getcwd(),
-               STATE_ENV: os.path.relpath(edition.build_dir, os.getcwd())}
-        proc = subprocess.Popen(command, env=env, pass_fds=_jobserver_fds())
+        proc = subprocess.Popen(command, env={**os.environ, LOCK_ENV: str(path)})
 
         def forward(signum, _frame):
             with contextlib.suppress(ProcessLookupError):

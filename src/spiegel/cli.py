@@ -1,4 +1,4 @@
-"""Command line: ``spiegel synth|validate|run|render|build|publish|verify|deps|fingerprint|lock|refresh|preview``.
+"""Command line: ``spiegel build|synth|validate|run|render|publish|verify|lock|refresh|preview``.
 
 Every command takes ``--params params/<edition>.yml`` (default: params/2022.yml). Errors are
 reported as one clear line per problem (`spiegel: <params file>: <key>: ...`) and a non-zero exit
@@ -119,42 +119,15 @@ def _verify(edition, args) -> int:
 
 
 def _build(edition, args) -> int:
-    """Everything in order, without make's incrementality (make report is the incremental path)."""
-    with _locked(edition, "build"):
-        if edition.synthetic:
-            _synth(edition, argparse.Namespace(source=None))
-        status = _validate(edition, argparse.Namespace(out=None))
-        if status:
-            return status
-        _run(edition, argparse.Namespace(chapter=None, quiet=args.quiet, if_changed=False))
-        _write_book(edition, args, only_if_stale=False)
-        return _ready(edition, args)
+    """``make report``: every step that is not up to date, chapters side by side, then verify."""
+    import os
 
+    from spiegel.pipeline import build
 
-def _deps(edition, args) -> int:
-    from spiegel.build import make_deps
-
-    sys.stdout.write(make_deps(edition, args.params))
-    return 0
-
-
-def _fingerprint(edition, args) -> int:
-    """Write the content fingerprints, the state's description and ``deps.mk`` (each only when it
-    changed, so that make re-runs exactly what depends on changed content)."""
-    from spiegel.build import make_deps
-    from spiegel.buildstate import (
-        write_if_changed, current_inputs, describe_change, mark_stale, update_state, write_fingerprints,
-    )
-
-    inputs = current_inputs(edition)
-    changed = write_fingerprints(edition, inputs)
-    if changed:
-        print("spiegel: content changed: " + ", ".join(describe_change(c, inputs) for c in changed),
-              file=sys.stderr)
-    mark_stale(edition, _executed(edition), inputs)
-    update_state(edition)
-    write_if_changed(edition.build_dir / "deps.mk", make_deps(edition, args.params))
-    return 0
+    command = os.environ.get("SPIEGEL_COMMAND") or f"spiegel build --until {args.until}"
+    book = build(edition, until=args.until, renderer=args.renderer, out=Path(args.out) if args.out else None,
+                 jobs=args.jobs, command=command)
+    return _ready(edition, args) if book is not None else 0
 
 
 def _lock(edition, args) -> int:
@@ -216,13 +189,19 @@ def parser() -> argparse.ArgumentParser:
                    help="not again if the chapter's last run was from exactly the current inputs")
     r.set_defaults(func=_run)
     for name, func, helptext in (("render", _render, "render the executed chapters into _book/"),
-                                 ("build", _build, "synth (if synthetic), validate, run and render")):
+                                 ("build", _build, "what make report runs: every step not up to date "
+                                                   "(synth, validate, chapters side by side, render)")):
         c = sub.add_parser(name, help=helptext)
         c.add_argument("--out", help="output folder (default _book)")
         c.add_argument("--renderer", choices=("pandoc", "quarto"), default="pandoc",
                        help="pandoc + Typst (default) or the Quarto CLI, where installed")
         if name == "build":
-            c.add_argument("--quiet", action="store_true", help="no progress bar")
+            from spiegel.pipeline import UNTIL
+
+            c.add_argument("--until", choices=UNTIL, default="report",
+                           help="the last step: data, validate, chapters or report (default)")
+            c.add_argument("--jobs", type=int, default=None, metavar="N",
+                           help="chapters executed at a time (default: the machine's cores)")
         c.set_defaults(func=func)
     for name, func, helptext in (
             ("publish", _publish, "render unless _book/ already is the book of the current state, then verify"),
@@ -232,10 +211,6 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("--renderer", choices=("pandoc", "quarto"), default="pandoc",
                        help="the renderer the book must have been made with")
         c.set_defaults(func=func)
-    d = sub.add_parser("deps", help="print the build's dependencies in make syntax")
-    d.set_defaults(func=_deps)
-    fp = sub.add_parser("fingerprint", help="write the content fingerprints and deps.mk of the build state")
-    fp.set_defaults(func=_fingerprint)
     lk = sub.add_parser("lock", help="run a command holding the edition's build lock (spiegel lock -- make report)")
     lk.add_argument("command_line", nargs=argparse.REMAINDER, help="the command to run")
     lk.set_defaults(func=_lock)
