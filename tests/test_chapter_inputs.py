@@ -351,6 +351,14 @@ def test_the_session_a_notebook_gets_is_its_chapters_view(edition):
         session.data.edition.raw["analysis"]["gemeenten"]
 
 
+def test_the_text_is_filled_from_the_chapters_view(edition):
+    from spiegel.chapter import filled_text
+
+    assert filled_text(edition.for_chapter("wsp"), "wsp") == filled_text(edition, "wsp")
+    with pytest.raises(ChapterScopeError, match="chapter 'wsp' asked for the params of chapter 'uwv'"):
+        filled_text(edition.for_chapter("wsp"), "uwv")
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_each_notebook_opens_its_own_chapter_and_reads_params_only_through_it(edition, chapter):
     spec = next(c for c in edition.chapters if c.id == chapter)

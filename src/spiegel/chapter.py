@@ -26,7 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from spiegel.findings import Register
-from spiegel.params import Edition, load_params
+from spiegel.params import Edition, load_params, resolve_path
 
 
 def findings_path(edition: Edition, chapter_id: str) -> Path:
@@ -87,9 +87,10 @@ def filled_text(edition: Edition, chapter_id: str, data: Any = None) -> list[str
     from spiegel.text import fill_cells
 
     module = module_for(chapter_id)
-    spec = next(c for c in edition.chapters if c.id == chapter_id)
-    scoped = edition.for_chapter(chapter_id)
+    scoped = edition.for_chapter(chapter_id)  # also when `edition` already is the chapter's
+    own = next(c for c in scoped.raw["chapters"] if c.get("id") == chapter_id)
+    notebook = resolve_path(scoped.root, own["notebook"])
     data = module.load(scoped) if data is None else data
-    nb = nbformat.read(str(spec.notebook), as_version=4)
-    fill_cells(nb, module.findings(data), scoped.raw, chapter=chapter_id, notebook=spec.notebook.name)
+    nb = nbformat.read(str(notebook), as_version=4)
+    fill_cells(nb, module.findings(data), scoped.raw, chapter=chapter_id, notebook=notebook.name)
     return [c.source for c in nb.cells if c.cell_type == "markdown"]
