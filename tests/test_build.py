@@ -323,7 +323,7 @@ def test_changing_a_notebook_re_executes_only_that_chapter(built):
     output = output_of(result)
     assert result.returncode == 0, output
     assert executions(output) == ["04_wsp.ipynb"]  # no other chapter
-    assert "run: 04_wsp.ipynb: executing (changed since its last run: the notebook)" in output
+    assert "run: 04_wsp.ipynb: executing, because: notebook changed (notebooks/04_wsp.ipynb)" in output
     assert ran(output) == ["chapter 4 wsp", "book"]
     assert "validation passed" not in output.lower()  # the data did not change
     assert "publication ready" in output

@@ -3,7 +3,6 @@ it saved, and the record of the inputs it ran with (the whole build: :mod:`spieg
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -98,20 +97,23 @@ def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bo
     ``output``), fill its Markdown cells from the findings register the run saved, and record the
     fingerprints of the inputs it ran with (``<name>.run.json``, checked before rendering).
 
-    ``only_if_changed``: when the executed notebook's run record names exactly the current inputs
-    (e.g. data changed and changed back), do not execute again; only refresh the file's date, which
-    is what make looks at."""
-    from spiegel.buildstate import current_inputs, run_problems, write_run_record
+    ``only_if_changed``: when the executed notebook's run record names exactly the chapter's current
+    inputs (``spiegel.buildstate.chapter_inputs``: its notebook, its view of the params, its data,
+    its own and the shared code; e.g. another chapter's params changed, or data changed and changed
+    back), do not execute again."""
+    from spiegel.buildstate import chapter_inputs, stale_reasons, write_run_record
     from spiegel.chapter import findings_path
     from spiegel.findings import load
     from spiegel.text import fill_cells
 
     output = output or executed_path(edition, chapter)
-    inputs = current_inputs(edition)  # hashed before the run: a change during it is seen next time
-    if only_if_changed and output.exists() and not run_problems(edition, {chapter.id: output}, inputs):
-        os.utime(output)
-        print(f"run: {chapter.notebook.name}: inputs as in its last run; not executed again", file=log, flush=True)
-        return output
+    inputs = chapter_inputs(edition, chapter)  # hashed before the run: a change during it is seen next time
+    if only_if_changed:
+        reasons = stale_reasons(edition, chapter, output, inputs)
+        if not reasons:
+            print(f"run: {chapter.notebook.name}: inputs as in its last run; not executed again", file=log, flush=True)
+            return output
+        print(f"run: {chapter.notebook.name}: {'; '.join(reasons)}", file=log, flush=True)
     register = findings_path(edition, chapter.id)
     register.unlink(missing_ok=True)  # the text is filled from this run's register, never an old one
 
@@ -119,7 +121,9 @@ def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bo
         if not register.is_file():
             raise ValueError(f"chapter '{chapter.id}': the run saved no findings register ({register.name}); "
                              f"the notebook's last cell must call ch.save()")
-        fill_cells(nb, load(register), edition.raw, chapter=chapter.id, notebook=chapter.notebook.name)
+        # the chapter's view of the params, as its notebook had it (chapter.open)
+        fill_cells(nb, load(register), edition.for_chapter(chapter.id).raw, chapter=chapter.id,
+                   notebook=chapter.notebook.name)
 
     try:
         execute(chapter.notebook, output, {"params_path": str(edition.path)}, log, progress, finish=fill)

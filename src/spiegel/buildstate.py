@@ -4,6 +4,9 @@ and the lock per edition build.
 - **Fingerprints.** What re-runs is decided by the sha256 of every input, never by file dates:
   the params file, every data file, every contract, every notebook and the package code (in four
   groups: synth → data, validation code → the gate, analysis code → chapters, render code → book).
+  A chapter is decided by its own inputs only (``chapter_inputs``): its notebook, its view of the
+  params (not other chapters' ``analysis`` sections or sources), its sources' data, its folder
+  ``chapters/<id>/`` and the shared analysis code; ``stale_reasons`` says why it must re-run.
   Each step of ``spiegel build`` (:mod:`spiegel.pipeline`) compares them with the record of its
   last run, so a data file replaced by one with an older date (as ``cp -p``, ``rsync -a`` or
   ``tar`` produce) is re-validated, and a touched file re-runs nothing.
@@ -12,8 +15,9 @@ and the lock per edition build.
   recent build, ``<state>/state.json`` names the params file of a state.
 - **Gate and run records.** ``spiegel validate`` records which data, contracts and params the
   report it wrote is about (``validation.gate.json``); ``spiegel run`` records per chapter the
-  inputs it executed with (``notebooks/<name>.run.json``). Rendering refuses unless the validation
-  of exactly the current data passed and every chapter was executed from the current inputs.
+  inputs it executed with (``notebooks/<name>.run.json``: ``chapter_inputs`` taken before the run).
+  Rendering refuses unless the validation of exactly the current data passed and every chapter
+  was executed from its current inputs.
 - **Manifest.** ``_book/manifest.json`` names what produced the book; ``verify_book`` compares it
   with the current params and data, and only then is "publication ready" printed.
 - **Lock.** One build per edition at a time (``fcntl.flock`` on ``build/<edition>/build.lock``:
@@ -235,8 +239,6 @@ def _differing(recorded: dict[str, Any], current: dict[str, Any], inputs: dict[s
             if rec.get(key) != cur.get(key):
                 shown = inputs[section].get(key, {}).get("file", key) if section in inputs else key
                 out.append(f"{label} {key} ({shown})")
-    if "notebook" in current and recorded.get("notebook") != current["notebook"]:
-        out.append("the notebook")
     if recorded.get("code") != current["code"]:
         out.append("the package code")
     return out
@@ -293,27 +295,211 @@ def run_record_path(executed: Path) -> Path:
     return executed.with_name(executed.stem + ".run.json")
 
 
-def chapter_inputs(edition: Edition, chapter, inputs: dict[str, Any]) -> dict[str, Any]:
+# What decides one chapter. A chapter is executed again when one of these changes, and only then:
+#   notebook  its notebook;
+#   params    its view of the params document (spiegel.params.chapter_view: everything except
+#             other chapters' analysis sections, the sources it does not list and the other
+#             chapters' notebooks and sources), hashed in a canonical form of the parsed YAML;
+#   data      the files of the sources the params list for it;
+#   code      its folder src/spiegel/chapters/<id>/ (without synth*, the synth group's) and the
+#             shared analysis code (the analysis group without any chapters/<id>/ folder).
+# Its Edition (spiegel.chapter.open) refuses what is not in its view, so nothing it reads is left out.
+RUN_RECORD_FORMAT = 2
+MAX_REASONS = 6  # params values / code files named one by one in a staleness reason
+
+
+def _chapter(edition: Edition, chapter) -> Any:
+    cid = chapter if isinstance(chapter, str) else chapter.id
+    for c in edition.chapters:
+        if c.id == cid:
+            return c
+    raise KeyError(f"unknown chapter '{cid}' (the params name: {', '.join(c.id for c in edition.chapters)})")
+
+
+def chapter_code_files(edition: Edition, chapter_id: str) -> dict[str, dict[str, Path]]:
+    """The analysis code one chapter runs: ``chapter`` (its folder ``chapters/<id>/``, without the
+    ``synth*`` files) and ``shared`` (the rest of the analysis group: every module outside a
+    ``chapters/<id>/`` folder, ``chapters/common.py`` included). Other chapters' folders are in
+    neither."""
+    own: dict[str, Path] = {}
+    shared: dict[str, Path] = {}
+    for rel, path in code_files(edition)["analysis"].items():
+        parts = rel.split("/")
+        if parts[0] == "chapters" and len(parts) >= 3:
+            if parts[1] == chapter_id:
+                own[rel] = path
+        else:
+            shared[rel] = path
+    return {"chapter": own, "shared": shared}
+
+
+def _canonical(value: Any) -> Any:
+    """A params value as JSON that tells apart what YAML tells apart (1, 1.0, true, "1" and a date
+    differ; mapping order is kept, as code may iterate a mapping in order)."""
+    if isinstance(value, dict):
+        return ["map", [[_canonical(k), _canonical(v)] for k, v in value.items()]]
+    if isinstance(value, (list, tuple)):
+        return ["list", [_canonical(v) for v in value]]
+    if isinstance(value, bool):
+        return ["bool", value]
+    if isinstance(value, int):
+        return ["int", str(value)]
+    if isinstance(value, float):
+        return ["float", repr(value)]
+    if isinstance(value, str):
+        return ["str", value]
+    if value is None:
+        return ["null"]
+    if isinstance(value, (dt.datetime, dt.date)):
+        return [type(value).__name__, value.isoformat()]
+    if isinstance(value, bytes):
+        return ["bytes", value.hex()]
+    if isinstance(value, (set, frozenset)):
+        return ["set", sorted(json.dumps(_canonical(v)) for v in value)]
+    raise TypeError(f"params value of type {type(value).__name__} cannot be fingerprinted: {value!r}")
+
+
+def params_digest(value: Any) -> str:
+    """The sha256 of a params value's canonical form (comments, quoting style, indentation and
+    flow/block style of the YAML do not count; values, their types and their order do)."""
+    return hashlib.sha256(json.dumps(_canonical(value), ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            yield from _leaves(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(value, list) and value:
+        for i, v in enumerate(value):
+            yield from _leaves(v, f"{prefix}[{i}]")
+    else:
+        yield prefix, value
+
+
+def params_values(view: dict[str, Any]) -> dict[str, str]:
+    """Key path (``analysis.gemeenten.caseload_threshold``, ``chapters[1].sources[0]``) -> a short
+    digest of its value: what a run record keeps to say which params value changed."""
+    return {path: params_digest(v)[:16] for path, v in _leaves(view)}
+
+
+def chapter_inputs(edition: Edition, chapter, inputs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The fingerprints that decide whether one chapter (a ``Chapter`` or its id) is executed again,
+    computed now: ``notebook``, ``params`` (the sha256 of the chapter's view of the params and one
+    digest per value), ``data`` (its sources) and ``code`` (``chapter`` and ``shared``, per file).
+    ``inputs`` (``current_inputs``), when given, supplies the data hashes instead of hashing again."""
+    from spiegel.params import chapter_view
+
+    chapter = _chapter(edition, chapter)
+    root = edition.root
+    view = chapter_view(edition.raw, chapter.id)
+    sources = edition.sources
+    data = {}
+    for sid in chapter.sources:
+        known = (inputs or {}).get("data", {}).get(sid)
+        data[sid] = {"file": shown_data_path(sources[sid].path, root),
+                     "sha256": known["sha256"] if known else sha256_file(sources[sid].path)}
+    code = {group: {rel: sha256_file(path) for rel, path in files.items()}
+            for group, files in chapter_code_files(edition, chapter.id).items()}
     return {
-        "params": inputs["params"]["sha256"],
-        "notebook": inputs["notebooks"][chapter.id]["sha256"],
-        "data": {s: inputs["data"][s]["sha256"] for s in chapter.sources},
-        "code": inputs["code"]["analysis"],
+        "format": RUN_RECORD_FORMAT,
+        "notebook": {"file": shown_path(chapter.notebook, root), "sha256": sha256_file(chapter.notebook)},
+        "params": {"file": shown_path(edition.path, root), "sha256": params_digest(view),
+                   "values": params_values(view)},
+        "data": data,
+        "code": code,
     }
 
 
+def _named(items: list[str], what: str) -> list[str]:
+    if len(items) <= MAX_REASONS:
+        return items
+    return [*items[:MAX_REASONS - 1], f"and {len(items) - MAX_REASONS + 1} more {what}"]
+
+
+def _changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, "changed" | "added" | "removed") for the keys whose value differs."""
+    out = []
+    for key in sorted(set(old) | set(new)):
+        if key not in old:
+            out.append((key, "added"))
+        elif key not in new:
+            out.append((key, "removed"))
+        elif old[key] != new[key]:
+            out.append((key, "changed"))
+    return out
+
+
+def input_changes(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """What differs between the inputs a run record names and ``chapter_inputs`` now, one reason
+    each ([] if none): "notebook changed", "params analysis.gemeenten.caseload_threshold changed",
+    "data uwv_klanten changed (data/2022/uwv_klanten.csv)", "chapter code chapters/uwv/__init__.py
+    changed", "shared code stats.py changed"."""
+    if not isinstance(recorded, dict) or recorded.get("format") != current["format"]:
+        return ["its run record is of an older format (from before the inputs were recorded per chapter)"]
+    out = []
+    if (recorded.get("notebook") or {}).get("sha256") != current["notebook"]["sha256"]:
+        out.append(f"notebook changed ({current['notebook']['file']})")
+    rp, cp = recorded.get("params") or {}, current["params"]
+    if rp.get("sha256") != cp["sha256"]:
+        values = [f"params {k} {how}" for k, how in _changed_keys(rp.get("values") or {}, cp["values"])]
+        out.extend(_named(values, "params values") if values else ["params: the order of keys changed"])
+    rd, cd = recorded.get("data") or {}, current["data"]
+    for sid, how in _changed_keys({k: (v or {}).get("sha256") for k, v in rd.items()},
+                                  {k: v["sha256"] for k, v in cd.items()}):
+        shown = (cd.get(sid) or rd.get(sid) or {}).get("file", sid)
+        out.append(f"data {sid} {how} ({shown})" if how == "changed" else f"data {sid} {how}")
+    rc, cc = recorded.get("code") or {}, current["code"]
+    for group, label in (("chapter", "chapter code"), ("shared", "shared code")):
+        files = [f"{label} {rel} {how}" for rel, how in _changed_keys(rc.get(group) or {}, cc[group])]
+        out.extend(_named(files, f"{label} files"))
+    return out
+
+
 def write_run_record(edition: Edition, chapter, executed: Path, inputs: dict[str, Any]) -> Path:
-    """Record the inputs a chapter was executed with (``inputs`` hashed before the run)."""
-    record = {"chapter": chapter.id, "inputs": chapter_inputs(edition, chapter, inputs),
-              "executed_sha256": sha256_file(executed)}
+    """Record the inputs a chapter was executed with: ``inputs`` is ``chapter_inputs(edition,
+    chapter)`` taken before the run (a change during the run is then seen next time)."""
+    chapter = _chapter(edition, chapter)
+    if not isinstance(inputs, dict) or inputs.get("format") != RUN_RECORD_FORMAT:
+        raise ValueError("write_run_record: inputs must be chapter_inputs(edition, chapter), taken before the run")
+    record = {"chapter": chapter.id, "inputs": inputs, "executed_sha256": sha256_file(executed)}
     path = run_record_path(executed)
-    write_if_changed(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    write_if_changed(path, json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return path
 
 
-def run_problems(edition: Edition, executed: dict[str, Path], inputs: dict[str, Any]) -> list[str]:
-    """Why an executed chapter may not be published ([] if each was executed from the current inputs)."""
-    chapters = {c.id: c for c in edition.chapters}
+def _default_executed(edition: Edition, chapter) -> Path:
+    from spiegel.build import executed_path
+
+    return executed_path(edition, chapter)
+
+
+def stale_reasons(edition: Edition, chapter, executed: Path | None = None,
+                  current: dict[str, Any] | None = None) -> list[str]:
+    """Why chapter ``chapter`` (a ``Chapter`` or its id) must be executed again, one reason each;
+    ``[]`` when its executed notebook (default ``<state>/notebooks/<name>.ipynb``) was produced from
+    exactly its current inputs. ``current``: ``chapter_inputs(edition, chapter)`` when already taken.
+
+    E.g. ``["params analysis.gemeenten.caseload_threshold changed", "notebook changed
+    (notebooks/02_gemeenten.ipynb)"]``, ``["not executed yet (... missing)"]``."""
+    chapter = _chapter(edition, chapter)
+    executed = Path(executed) if executed is not None else _default_executed(edition, chapter)
+    if not executed.is_file():
+        return [f"not executed yet ({shown_path(executed, edition.root)} missing)"]
+    record = _read_json(run_record_path(executed))
+    if not isinstance(record, dict):
+        return [f"no run record ({run_record_path(executed).name})"]
+    if record.get("chapter") != chapter.id:
+        return [f"its run record is of chapter '{record.get('chapter')}'"]
+    current = current if current is not None else chapter_inputs(edition, chapter)
+    reasons = input_changes(record.get("inputs"), current)
+    if not reasons and sha256_file(executed) != record.get("executed_sha256"):
+        reasons.append(f"{executed.name} is not the notebook its run produced")
+    return reasons
+
+
+def run_problems(edition: Edition, executed: dict[str, Path], inputs: dict[str, Any] | None = None) -> list[str]:
+    """Why an executed chapter may not be published ([] if each was executed from its current
+    inputs, see ``stale_reasons``). ``inputs`` (``current_inputs``) supplies the data hashes."""
     out = []
     for cid, path in executed.items():
         record = _read_json(run_record_path(path))
@@ -321,12 +507,10 @@ def run_problems(edition: Edition, executed: dict[str, Path], inputs: dict[str, 
             what = "missing" if not path.is_file() else f"without its run record {run_record_path(path).name}"
             out.append(f"chapter '{cid}' has not been executed ({path} {what}); run `spiegel run --chapter {cid}`")
             continue
-        changed = _differing(record.get("inputs") or {}, chapter_inputs(edition, chapters[cid], inputs), inputs)
-        if changed:
-            out.append(f"chapter '{cid}' was executed before a change of {', '.join(changed)}; "
+        reasons = stale_reasons(edition, cid, path, chapter_inputs(edition, cid, inputs))
+        if reasons:
+            out.append(f"chapter '{cid}' must be executed again: {'; '.join(reasons)}; "
                        f"run `spiegel run --chapter {cid}` again")
-        elif sha256_file(path) != record.get("executed_sha256"):
-            out.append(f"{path} is not the notebook its run produced; run `spiegel run --chapter {cid}` again")
     return out
 
 

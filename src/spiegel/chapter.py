@@ -7,7 +7,11 @@ The setup cell of every chapter is::
 
 which reads the edition's params, loads the chapter's sources through its module
 (``spiegel.chapters.<id>``: ``load(edition)``), computes the findings register
-(``findings(data)``) and switches charts to static SVG. Code cells then use ``ch.data`` /
+(``findings(data)``) and switches charts to static SVG. The edition it hands the chapter is the
+chapter's view of the params (``Edition.for_chapter``): another chapter's ``analysis`` section,
+a source the chapter does not list and another chapter's notebook are refused with a
+``ChapterScopeError`` naming the key, so the build's fingerprint of the chapter's inputs
+(``spiegel.buildstate.chapter_inputs``) cannot miss what it read. Code cells then use ``ch.data`` /
 ``ch.module`` for tables and charts; Markdown cells name findings by id. The notebook's last
 cell is ``ch.save()``, which writes the register where the build fills the text from it and
 prints the summary nbval checks.
@@ -22,7 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from spiegel.findings import Register
-from spiegel.params import Edition, load_params
+from spiegel.params import Edition, load_params, resolve_path
 
 
 def findings_path(edition: Edition, chapter_id: str) -> Path:
@@ -64,10 +68,10 @@ class Session:
 
 
 def open(params_path: str | Path, chapter_id: str) -> Session:  # noqa: A001 - reads as chapter.open
-    """Set a chapter up: params, data, findings register, static charts."""
+    """Set a chapter up: its view of the params, data, findings register, static charts."""
     from spiegel import charts
 
-    edition = load_params(params_path)
+    edition = load_params(params_path).for_chapter(chapter_id)
     module = module_for(chapter_id)
     data = module.load(edition)
     charts.enable()
@@ -83,8 +87,10 @@ def filled_text(edition: Edition, chapter_id: str, data: Any = None) -> list[str
     from spiegel.text import fill_cells
 
     module = module_for(chapter_id)
-    data = module.load(edition) if data is None else data
-    spec = next(c for c in edition.chapters if c.id == chapter_id)
-    nb = nbformat.read(str(spec.notebook), as_version=4)
-    fill_cells(nb, module.findings(data), edition.raw, chapter=chapter_id, notebook=spec.notebook.name)
+    scoped = edition.for_chapter(chapter_id)  # also when `edition` already is the chapter's
+    own = next(c for c in scoped.raw["chapters"] if c.get("id") == chapter_id)
+    notebook = resolve_path(scoped.root, own["notebook"])
+    data = module.load(scoped) if data is None else data
+    nb = nbformat.read(str(notebook), as_version=4)
+    fill_cells(nb, module.findings(data), scoped.raw, chapter=chapter_id, notebook=notebook.name)
     return [c.source for c in nb.cells if c.cell_type == "markdown"]

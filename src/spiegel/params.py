@@ -21,6 +21,7 @@ import json
 import os
 import re
 import types
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -47,6 +48,14 @@ class ParamsError(ValueError):
     def __init__(self, message: str | list[str]):
         self.problems = [message] if isinstance(message, str) else list(message)
         super().__init__("\n".join(self.problems))
+
+
+class ChapterScopeError(ParamsError):
+    """A chapter asked for params that concern other chapters only: another chapter's analysis
+    choices, a source it does not list, another chapter's notebook or sources.
+
+    Not a ``KeyError`` on purpose: ``.get()``, ``in`` tests and the text's placeholders must not
+    turn the refusal into a silent "not given"."""
 
 
 # --------------------------------------------------------------------------- YAML
@@ -381,9 +390,6 @@ def _cross_checks(model: ParamsModel, root: Path) -> list[str]:
     return problems
 
 
-# --------------------------------------------------------------------------- the edition
-
-
 @dataclass(frozen=True)
 class Source:
     """One input dataset of an edition."""
@@ -404,15 +410,176 @@ class Chapter:
     sources: tuple[str, ...]
 
 
+# --------------------------------------------------------------------------- one chapter's view
+
+
+class Scoped(Mapping):
+    """A mapping of the params as one chapter sees it: the entries it may read, and for the
+    entries that concern other chapters only a refusal (:class:`ChapterScopeError`) naming the key.
+
+    Iterating, ``len``, ``keys()``/``items()`` and ``dict(...)`` give the visible entries only;
+    ``key in m`` is true for a refused key too (it is in the params), so that reading it stops
+    with the refusal rather than an "unknown key"."""
+
+    def __init__(self, visible: Mapping[Any, Any], refused: Mapping[Any, str]):
+        self._visible = dict(visible)
+        self._refused = {k: v for k, v in refused.items() if k not in self._visible}
+
+    def __getitem__(self, key: Any) -> Any:
+        if key in self._visible:
+            return self._visible[key]
+        if key in self._refused:
+            raise ChapterScopeError(self._refused[key])
+        raise KeyError(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._visible or key in self._refused
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._visible)
+
+    def __len__(self) -> int:
+        return len(self._visible)
+
+    def __bool__(self) -> bool:
+        # True also when every entry is refused: `mapping or {}` must not drop the refusals.
+        return bool(self._visible or self._refused)
+
+    def __repr__(self) -> str:
+        return f"Scoped({self._visible!r}, refused={sorted(map(str, self._refused))})"
+
+    def __deepcopy__(self, memo: dict) -> Scoped:
+        return Scoped(copy.deepcopy(self._visible, memo), self._refused)
+
+    def with_values(self, visible: Mapping[Any, Any]) -> Scoped:
+        """The same refusals over other visible values (e.g. the resolved sources)."""
+        return Scoped(visible, self._refused)
+
+
+def plain(value: Any) -> Any:
+    """A params value as plain dicts and lists: a :class:`Scoped` mapping becomes the dict of its
+    visible entries (so ``plain(scoped_params(raw, c))`` is exactly what chapter ``c`` can read)."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def _analysis_refusal(params_file: str, chapter_id: str, other: str) -> str:
+    return (f"{params_file}: analysis.{other}: chapter '{chapter_id}' asked for the analysis choices of "
+            f"chapter '{other}'; a chapter reads only its own (analysis.{chapter_id}) and the keys all "
+            f"chapters share, which is what decides when it is executed again. Give chapter "
+            f"'{chapter_id}' the choice under analysis.{chapter_id}")
+
+
+def scoped_params(raw: Mapping[str, Any], chapter_id: str, params_file: str = "the params file") -> dict[str, Any]:
+    """The params document as chapter ``chapter_id`` sees it (a deep copy of ``raw``): everything
+    except what concerns other chapters only, which is refused with a message naming the key:
+
+    - ``analysis.<other chapter>``: another chapter's analysis choices;
+    - ``sources.<id>`` of a source the chapter does not list under its ``chapters[i].sources``
+      (its data file is not among the chapter's inputs);
+    - ``chapters[j].notebook`` / ``chapters[j].sources`` of another chapter (its ``id`` and
+      ``number`` stay visible).
+
+    Everything else (title, edition, disclosure_threshold, statistics, periods, waves, seed, ...) is
+    shared by every chapter. The build's fingerprint of a chapter's params is taken over exactly
+    this view (``spiegel.buildstate.chapter_inputs``), so what a chapter cannot read cannot make it
+    re-run, and what it can read always does."""
+    raw = copy.deepcopy(plain(raw))
+    chapters = raw.get("chapters") or []
+    ids = [c.get("id") for c in chapters if isinstance(c, Mapping)]
+    if chapter_id not in ids:
+        raise KeyError(f"unknown chapter '{chapter_id}' (the params name: {', '.join(map(str, ids))})")
+    own = next(c for c in chapters if isinstance(c, Mapping) and c.get("id") == chapter_id)
+    own_index = chapters.index(own)
+    own_sources = list(own.get("sources") or [])
+    view = dict(raw)
+
+    analysis = raw.get("analysis") or {}
+    refused = {other: _analysis_refusal(params_file, chapter_id, other)
+               for other in [*ids, *analysis] if other != chapter_id}
+    # always present, so that reading another chapter's section is refused even without an analysis: key
+    view["analysis"] = Scoped({chapter_id: analysis[chapter_id]} if chapter_id in analysis else {}, refused)
+
+    sources = raw.get("sources") or {}
+    users: dict[str, list[str]] = {}
+    for c in chapters:
+        if isinstance(c, Mapping):
+            for sid in c.get("sources") or []:
+                users.setdefault(sid, []).append(str(c.get("id")))
+    refused_sources = {}
+    for sid in sources:
+        if sid in own_sources:
+            continue
+        listed = users.get(sid)
+        who = (f"lists only for chapter{'s' if len(listed) > 1 else ''} {', '.join(repr(u) for u in listed)}"
+               if listed else "lists for no chapter")
+        refused_sources[sid] = (
+            f"{params_file}: sources.{sid}: chapter '{chapter_id}' reads source '{sid}', which the params "
+            f"{who}; add '{sid}' to the sources of chapter '{chapter_id}' (chapters[{own_index}].sources), "
+            "so that the chapter is executed again when its data change")
+    view["sources"] = Scoped({sid: spec for sid, spec in sources.items() if sid in own_sources}, refused_sources)
+
+    shown = []
+    for j, c in enumerate(chapters):
+        if not isinstance(c, Mapping) or c.get("id") == chapter_id:
+            shown.append(c)
+            continue
+        keep = {k: c[k] for k in ("id", "number") if k in c}
+        refused_keys = {
+            k: (f"{params_file}: chapters[{j}].{k}: chapter '{chapter_id}' asked for the {k} of chapter "
+                f"'{c.get('id')}'; of the other chapters a chapter sees only the id and number")
+            for k in ("notebook", "sources", *c) if k not in keep}
+        shown.append(Scoped(keep, refused_keys))
+    view["chapters"] = shown
+    return view
+
+
+def chapter_view(raw: Mapping[str, Any], chapter_id: str) -> dict[str, Any]:
+    """What chapter ``chapter_id`` can read of the params, as plain dicts and lists (what the
+    build fingerprints; see :func:`scoped_params`)."""
+    return plain(scoped_params(raw, chapter_id))
+
+
+# --------------------------------------------------------------------------- the edition
+
+
 @dataclass(frozen=True)
 class Edition:
     """The parameters of one edition, with paths resolved against the project root.
 
-    ``raw`` is the params file as read (validated by ``load_params``)."""
+    ``raw`` is the params file as read (validated by ``load_params``). ``scope`` is set on the
+    edition one chapter's notebook gets (:meth:`for_chapter`): its ``raw`` is that chapter's view
+    of the params (:func:`scoped_params`) and it refuses another chapter's analysis choices."""
 
     path: Path
     root: Path
     raw: dict[str, Any] = field(repr=False)
+    scope: str | None = None
+
+    def for_chapter(self, chapter_id: str) -> Edition:
+        """The edition as chapter ``chapter_id`` sees it (what ``spiegel.chapter.open`` hands a
+        notebook): other chapters' analysis choices, sources and notebooks are refused with a
+        :class:`ChapterScopeError` naming the params key."""
+        if self.scope == chapter_id:
+            return self
+        if self.scope is not None:
+            raise ChapterScopeError(
+                f"{self._shown_path()}: chapter '{self.scope}' asked for the params of chapter '{chapter_id}'; "
+                "a chapter reads only its own")
+        return Edition(path=self.path, root=self.root, raw=scoped_params(self.raw, chapter_id, self._shown_path()),
+                       scope=chapter_id)
+
+    def _shown_path(self) -> str:
+        try:
+            return self.path.resolve().relative_to(Path(self.root).resolve()).as_posix()
+        except ValueError:
+            return str(self.path)
 
     @property
     def edition(self) -> int:
@@ -451,11 +618,15 @@ class Edition:
         ids = [c["id"] for c in self.raw["chapters"]]
         if chapter_id not in ids:
             raise KeyError(f"unknown chapter '{chapter_id}' (the params name: {', '.join(ids)})")
-        return copy.deepcopy((self.raw.get("analysis") or {}).get(chapter_id) or {})
+        if self.scope is not None and chapter_id != self.scope:
+            raise ChapterScopeError(_analysis_refusal(self._shown_path(), self.scope, chapter_id))
+        return copy.deepcopy(plain((self.raw.get("analysis") or {}).get(chapter_id) or {}))
 
     @property
-    def sources(self) -> dict[str, Source]:
-        return {
+    def sources(self) -> Mapping[str, Source]:
+        """The sources (of a chapter's edition: the chapter's own; the others are refused)."""
+        specs = self.raw["sources"]
+        found = {
             sid: Source(
                 id=sid,
                 path=resolve_path(self.root, spec["file"]),
@@ -464,8 +635,9 @@ class Edition:
                 bron=spec["bron"],
                 fieldwork=spec.get("fieldwork"),
             )
-            for sid, spec in self.raw["sources"].items()
+            for sid, spec in specs.items()
         }
+        return specs.with_values(found) if isinstance(specs, Scoped) else found
 
     @property
     def chapters(self) -> list[Chapter]:

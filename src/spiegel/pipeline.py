@@ -184,15 +184,14 @@ def _validate_step(edition: Edition, step: Step, progress: Progress) -> None:
 
 def _chapter_steps(edition: Edition, steps: dict[str, Step], progress: Progress, jobs: int) -> None:
     from spiegel.build import BuildError, executed_path, run_chapter
-    from spiegel.buildstate import current_inputs, run_problems
+    from spiegel.buildstate import stale_reasons
 
-    inputs = current_inputs(edition)
     stale: dict[str, str] = {}
     for chapter in edition.chapters:
         step = steps[f"chapter:{chapter.id}"]
-        why = run_problems(edition, {chapter.id: executed_path(edition, chapter)}, inputs)
+        why = stale_reasons(edition, chapter, executed_path(edition, chapter))
         if why:
-            stale[chapter.id] = _reason(why[0])
+            stale[chapter.id] = "; ".join(why)
         else:
             progress.reused(step, "executed from exactly these inputs before")
     if not stale:
@@ -201,7 +200,7 @@ def _chapter_steps(edition: Edition, steps: dict[str, Step], progress: Progress,
     def run(chapter: Chapter) -> None:
         step = steps[f"chapter:{chapter.id}"]
         started = time.perf_counter()
-        progress.say(step, f"run: {chapter.notebook.name}: executing ({stale[chapter.id]}) ...")
+        progress.say(step, f"run: {chapter.notebook.name}: executing, because: {stale[chapter.id]}")
         try:
             run_chapter(edition, chapter, log=_Silent(), progress=False)
         except BuildError as exc:
@@ -226,11 +225,8 @@ def _chapter_steps(edition: Edition, steps: dict[str, Step], progress: Progress,
 
 
 def _reason(problem: str) -> str:
-    """A gate or run-record problem as a short reason ("changed since ...: the notebook")."""
-    import re
-
-    short = problem.split("; run `", 1)[0].replace("was executed before a change of", "changed since its last run:")
-    return re.sub(r"^chapter '[^']+' ", "", short)
+    """A gate problem as a short reason (without the advice to run a command)."""
+    return problem.split("; run `", 1)[0]
 
 
 class _Silent:
