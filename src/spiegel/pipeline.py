@@ -13,11 +13,12 @@ reused next time); ``_book/`` is replaced only by a complete, verified book.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
 import time
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -182,18 +183,29 @@ def _validate_step(edition: Edition, step: Step, progress: Progress) -> None:
     progress.ran(step, _seconds(started), "all contracts met")
 
 
-def _chapter_steps(edition: Edition, steps: dict[str, Step], progress: Progress, jobs: int) -> None:
-    from spiegel.build import BuildError, executed_path, run_chapter
+def stale_chapters(edition: Edition) -> dict[str, str]:
+    """Chapter id -> why it must be executed again (only the chapters that must)."""
+    from spiegel.build import executed_path
     from spiegel.buildstate import stale_reasons
 
-    stale: dict[str, str] = {}
+    out = {}
     for chapter in edition.chapters:
-        step = steps[f"chapter:{chapter.id}"]
         why = stale_reasons(edition, chapter, executed_path(edition, chapter))
         if why:
-            stale[chapter.id] = "; ".join(why)
-        else:
-            progress.reused(step, "executed from exactly these inputs before")
+            out[chapter.id] = "; ".join(why)
+    return out
+
+
+def _chapter_steps(edition: Edition, steps: dict[str, Step], progress: Progress, jobs: int,
+                   stale: dict[str, str], pool) -> None:
+    """Execute the stale chapters side by side (``jobs`` at a time) on kernels from ``pool``. On an
+    interrupt the pool is closed first, which kills the kernels, so every run ends at once and
+    removes its partial files; a chapter whose run fails does not stop the others."""
+    from spiegel.build import run_chapter
+
+    for chapter in edition.chapters:
+        if chapter.id not in stale:
+            progress.reused(steps[f"chapter:{chapter.id}"], "executed from exactly these inputs before")
     if not stale:
         return
 
@@ -202,23 +214,22 @@ def _chapter_steps(edition: Edition, steps: dict[str, Step], progress: Progress,
         started = time.perf_counter()
         progress.say(step, f"run: {chapter.notebook.name}: executing, because: {stale[chapter.id]}")
         try:
-            run_chapter(edition, chapter, log=_Silent(), progress=False)
-        except BuildError as exc:
+            run_chapter(edition, chapter, log=_Silent(), progress=False, pool=pool)
+        except Exception as exc:
             progress.failed(step, _seconds(started), str(exc).splitlines()[0])
             raise
         progress.ran(step, _seconds(started))
 
-    failures: list[BaseException] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(stale))), thread_name_prefix="chapter") as pool:
-        futures = [pool.submit(run, c) for c in edition.chapters if c.id in stale]
-        try:
-            wait(futures, return_when=FIRST_EXCEPTION)
-            wait(futures)  # the others finish: what they computed is reused next time
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
-        failures = [f.exception() for f in futures if f.exception() is not None]
+    executor = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(stale))), thread_name_prefix="chapter")
+    try:
+        futures = [executor.submit(run, c) for c in edition.chapters if c.id in stale]
+        wait(futures)  # a failed chapter does not stop the others: what they compute is reused next time
+    except BaseException:  # Ctrl-C, SIGTERM: kill the kernels, so the runs end now
+        pool.close()
+        raise
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    failures = [f.exception() for f in futures if f.exception() is not None]
     if failures:
         details = "\n".join(str(e) for e in failures)
         raise BuildFailed(f"{len(failures)} chapter(s) failed; nothing was rendered:\n{details}")
@@ -252,6 +263,12 @@ def _render_step(edition: Edition, step: Step, progress: Progress, renderer: str
     extra = {"Validatie van de brondata": edition.build_dir / "validation.html"}
     render_book(edition, executed, out, renderer=renderer, extra_pages=extra, manifest=manifest)
     progress.ran(step, _seconds(started), f"book written ({renderer})")
+
+
+def _kernel_pool(edition: Edition):
+    from spiegel.kernels import KernelPool, preload_for
+
+    return KernelPool(preload_for(edition))
 
 
 def _guarded(run, edition: Edition, step: Step, progress: Progress, *args) -> None:
@@ -291,22 +308,28 @@ def build(edition: Edition, *, until: str = "report", renderer: str = "pandoc", 
         print(f"spiegel: edition {edition.edition} from {shown_path(edition.path, edition.root)}: "
               f"{len(steps)} steps, chapters {jobs} at a time", file=stream, flush=True)
         outputs = [f"build state: {shown_path(edition.build_dir, edition.root)}/"]
-        try:
-            _guarded(_data_step, edition, steps[0], progress)
-            if "validate" in by_key:
-                _guarded(_validate_step, edition, by_key["validate"], progress)
-                outputs.append(f"validation report: {shown_path(edition.build_dir / 'validation.html', edition.root)}")
-            if until in ("chapters", "report"):
-                _chapter_steps(edition, by_key, progress, jobs)
-                outputs.append(f"executed chapters: {shown_path(edition.build_dir / 'notebooks', edition.root)}/")
-            if until == "report":
-                _guarded(_render_step, edition, by_key["render"], progress, renderer, out)
-                from spiegel.build import executed_path
-                from spiegel.render.book import pdf_name
+        with contextlib.ExitStack() as stack:
+            try:
+                _guarded(_data_step, edition, steps[0], progress)
+                # The kernels' fork server starts now, importing what the chapters import while the
+                # data are validated (it reads no data); no chapter runs before the gate passed.
+                stale = stale_chapters(edition) if until in ("chapters", "report") else {}
+                pool = stack.enter_context(_kernel_pool(edition)) if stale else None
+                if "validate" in by_key:
+                    _guarded(_validate_step, edition, by_key["validate"], progress)
+                    outputs.append(f"validation report: {shown_path(edition.build_dir / 'validation.html', edition.root)}")
+                if until in ("chapters", "report"):
+                    _chapter_steps(edition, by_key, progress, jobs, stale, pool)
+                    outputs.append(f"executed chapters: {shown_path(edition.build_dir / 'notebooks', edition.root)}/")
+                stack.close()  # the kernels are done
+                if until == "report":
+                    _guarded(_render_step, edition, by_key["render"], progress, renderer, out)
+                    from spiegel.build import executed_path
+                    from spiegel.render.book import pdf_name
 
-                verify_book(edition, {c.id: executed_path(edition, c) for c in edition.chapters}, out, renderer)
-                outputs.append(f"book: {shown_path(out, edition.root)}/index.html and "
-                               f"{shown_path(out / pdf_name(edition), edition.root)}")
-        finally:
-            print(progress.summary(outputs), file=stream, flush=True)
+                    verify_book(edition, {c.id: executed_path(edition, c) for c in edition.chapters}, out, renderer)
+                    outputs.append(f"book: {shown_path(out, edition.root)}/index.html and "
+                                   f"{shown_path(out / pdf_name(edition), edition.root)}")
+            finally:
+                print(progress.summary(outputs), file=stream, flush=True)
     return out if until == "report" else None
