@@ -180,14 +180,16 @@ def up_to_date(edition: Edition, sources: list[str] | None = None,
     return True
 
 
-def generate(edition: Edition, sources: list[str] | None = None, log=sys.stderr, *,
+def generate(edition: Edition, sources: list[str] | None = None, log=None, *,
              force: bool = False) -> dict[str, Path]:
     """Write the synthetic file of every source (or of ``sources``); returns source → path.
 
     Synthetic data is written only into the project's own data folder and never over a file synth
     did not write: every target is checked first, and on any problem nothing is written at all.
     When the files already are what this code would write from these params (``up_to_date``),
-    one line says so and nothing is generated or written, unless ``force``."""
+    one line says so and nothing is generated or written, unless ``force``. Progress goes to
+    ``log`` (default: ``sys.stderr`` at the time of the call)."""
+    log = sys.stderr if log is None else log
     if not edition.synthetic:
         raise SynthError(
             f"{edition.path.name} sets synthetic: false — its sources are real data and are never overwritten"
