@@ -283,11 +283,11 @@ def load_suite(name: str, root: Path | str | Edition | None = None, *,
             continue
         config = {"type": item["type"], "kwargs": item.get("kwargs", {}), "meta": item.get("meta") or {}}
         try:  # GX itself would only log this error and silently drop the expectation
-            ExpectationConfiguration(**config).to_domain_obj()
+            expectation = ExpectationConfiguration(**config).to_domain_obj()
         except Exception as exc:  # noqa: BLE001 - unknown type or bad kwargs: one clear message
             raise ContractError(f"{where} ({item['type']}) is not a valid GX expectation: "
                                 f"{scrub_paths(str(exc).splitlines()[0], project)}") from exc
-        expectations.append({**config, "id": f"{name}#{i + 1}"})  # ids put results back in file order
+        expectations.append((expectation, f"{name}#{i + 1}"))  # ids put results back in file order
 
     checks = spec.get("custom_checks") or []
     for check in checks:
@@ -295,10 +295,14 @@ def load_suite(name: str, root: Path | str | Edition | None = None, *,
             raise ContractError(f"contract '{name}': unknown custom check {check!r} in {path} "
                                 f"(known: {', '.join(CUSTOM_CHECKS)})")
     meta = {k: spec[k] for k in ("dataset", "description") if k in spec} | {"custom_checks": checks}
-    suite = gx.ExpectationSuite(name=name, expectations=expectations, meta=meta)
+    # The suite takes the expectations built above as they are (GX would build each again from
+    # its configuration); they get their ids once in the suite (GX refuses ones that have an id).
+    suite = gx.ExpectationSuite(name=name, expectations=[e for e, _ in expectations], meta=meta)
     if len(suite.expectations) != len(expectations):
         raise ContractError(f"contract '{name}': GX kept {len(suite.expectations)} of "
                             f"{len(expectations)} expectations from {path}")
+    for expectation, (_, expectation_id) in zip(suite.expectations, expectations):
+        expectation.id = expectation_id
     return suite
 
 
@@ -955,15 +959,28 @@ def write_reports(result: EditionResult, out_dir: Path | str) -> dict[str, Path]
     return paths
 
 
+def validate_and_report(edition: Edition, out_dir: Path | str | None = None) -> tuple[EditionResult, dict[str, Path]]:
+    """Validate every source of ``edition`` and write the three reports into ``out_dir`` (default:
+    the edition's build folder); prints nothing. What ``spiegel validate`` does, for a caller in
+    the same process. Raises ``ContractError`` for a missing or invalid contract."""
+    result = validate_edition(edition)
+    return result, write_reports(result, out_dir if out_dir is not None else edition.build_dir)
+
+
+def preload() -> None:
+    """Import Great Expectations now (2-4 s, most of a validation's fixed cost), e.g. in a thread
+    while something else waits; ``validate_edition`` imports it itself otherwise."""
+    _gx()
+
+
 def main_validate(params_path: Path | str, out_dir: Path | str | None = None) -> int:
     """``spiegel validate``: validate all sources, write the reports, return the exit code."""
     try:
         edition = load_params(params_path)
-        result = validate_edition(edition)
+        result, paths = validate_and_report(edition, out_dir)
     except (ParamsError, ContractError) as exc:
         print(f"spiegel validate: {exc}", file=sys.stderr)
         return 1
-    paths = write_reports(result, out_dir if out_dir is not None else edition.build_dir)
     report = shown_path(paths["html"], edition.root)
     if result.ok:
         print(f"Data validation passed: {result.summary()}. Report: {report}")
