@@ -70,15 +70,20 @@ def timed(code: str, src: Path, cwd: Path, ok_codes=(0,)) -> tuple[float, float]
 
 
 def break_data(project: Path) -> None:
-    """Invalid values in five datasets (CSV and Parquet, with and without identifier columns)."""
+    """Invalid values in five datasets (CSV and Parquet, with and without identifier columns, rules
+    with and without a row condition), so that the detailed second pass runs."""
     import pandas as pd
 
     data = project / "data" / "2022"
     for name, old, new in (("klanten_pw.csv", ",ja,", ",misschien,"),
-                           ("uwv_medewerkers.csv", ",nee,", ",,"),
                            ("wsp_regios.csv", ",ja,", ",jazeker,")):
         path = data / name
         path.write_text(path.read_text(encoding="utf-8").replace(old, new, 3), encoding="utf-8")
+    staff = pd.read_csv(data / "uwv_medewerkers.csv", dtype=str, keep_default_na=False)
+    not_asked = staff.index[staff["caseload_ww"] != "ja"][:4]
+    staff.loc[not_asked, "bel_registratie_ww"] = "sterk"  # answered although not asked
+    staff.loc[[1, 2], "functie"] = "directeur"
+    staff.to_csv(data / "uwv_medewerkers.csv", index=False, lineterminator="\n")
     starts = pd.read_parquet(data / "cbs_srg_starts.parquet")
     starts.loc[[5, 50, 500], "startmaand"] = "2018-13"
     starts.to_parquet(data / "cbs_srg_starts.parquet", index=False)

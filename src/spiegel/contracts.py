@@ -704,21 +704,23 @@ class _Run:
         from great_expectations.validator.v1_validator import Validator
 
         order = {e.id: i for i, e in enumerate(suite.expectations)}
+        results = []
         try:
-            # What ``Batch.validate`` does, with one validator for both passes: the frame is
-            # loaded (and fingerprinted by GX) once per dataset instead of once per pass and batch.
-            validator = Validator(self.batch_definition, result_format="BOOLEAN_ONLY",
-                                  batch_parameters={"dataframe": df})
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                results = validator.validate_expectation_suite(suite).results
-                failed = [r.expectation_config.to_json_dict() for r in results if not r.success]
-                if failed:
-                    detail = gx.ExpectationSuite(name=f"{suite.name}-failed", expectations=failed)
-                    validator.result_format = RESULT_FORMAT
-                    detailed = validator.validate_expectation_suite(detail).results
-                    again = {r.expectation_config.id: r for r in detailed}
-                    results = [again.get(r.expectation_config.id, r) for r in results]
+                for frame, part in _batches(gx, suite, df):
+                    # What ``Batch.validate`` does, with one validator for both passes: the frame
+                    # is loaded (and fingerprinted by GX) once, not once per pass and batch.
+                    validator = Validator(self.batch_definition, result_format="BOOLEAN_ONLY",
+                                          batch_parameters={"dataframe": frame})
+                    passed = validator.validate_expectation_suite(part).results
+                    failed = [r.expectation_config.to_json_dict() for r in passed if not r.success]
+                    if failed:
+                        detail = gx.ExpectationSuite(name=f"{suite.name}-failed", expectations=failed)
+                        validator.result_format = RESULT_FORMAT
+                        again = {r.expectation_config.id: r for r in validator.validate_expectation_suite(detail).results}
+                        passed = [again.get(r.expectation_config.id, r) for r in passed]
+                    results += passed
         except Exception as exc:  # noqa: BLE001 - a GX crash must still name the dataset
             return [RuleResult(dataset, TABLE, "gx_validation", "contract could be run", False,
                                message=privacy.text(f"{type(exc).__name__}: {exc}"))]
@@ -764,6 +766,36 @@ class _Run:
         elif found.n is not None:
             _set_offending(rule, found.n, values, rows, privacy.table.unit, hidden)
         return rule
+
+
+def _batches(gx, suite, df: pd.DataFrame) -> list[tuple[pd.DataFrame, Any]]:
+    """The suite in parts, each with the frame GX validates it on. GX filters the rows of a rule
+    with a row condition by ``DataFrame.query``, whose cost grows with the frame's columns (wide
+    survey frames: most of such a rule's time), so the rules with a condition go per condition
+    columns, on a frame of only the columns they read (the same rows and row labels: the same
+    results). Everything else, and any rule that names a column the frame lacks, runs on the
+    whole frame, in one part."""
+    whole, by_condition = [], {}
+    for expectation in suite.expectations:
+        condition = _condition_columns(getattr(expectation, "row_condition", None))
+        checked = [getattr(expectation, "column", None), *(getattr(expectation, "column_list", None) or [])]
+        needed = {c for c in [*checked, *condition] if c}
+        if condition and all(isinstance(c, str) and c in df.columns for c in needed):
+            columns, rules = by_condition.setdefault(tuple(condition), (set(), []))
+            columns.update(needed)
+            rules.append(expectation)
+        else:
+            whole.append(expectation)
+    if not by_condition:
+        return [(df, suite)]
+
+    def part(name: str, rules: list) -> Any:
+        return gx.ExpectationSuite(name=name, expectations=[e.configuration for e in rules])
+
+    parts = [(df, part(f"{suite.name}-whole", whole))] if whole else []
+    for i, (columns, rules) in enumerate(by_condition.values()):
+        parts.append((df[[c for c in df.columns if c in columns]], part(f"{suite.name}-condition-{i}", rules)))
+    return parts
 
 
 def _exc_text(exc: BaseException) -> str:
