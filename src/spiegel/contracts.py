@@ -771,16 +771,19 @@ class _Run:
 def _batches(gx, suite, df: pd.DataFrame) -> list[tuple[pd.DataFrame, Any]]:
     """The suite in parts, each with the frame GX validates it on. GX filters the rows of a rule
     with a row condition by ``DataFrame.query``, whose cost grows with the frame's columns (wide
-    survey frames: most of such a rule's time), so the rules with a condition go per condition
-    columns, on a frame of only the columns they read (the same rows and row labels: the same
-    results). Everything else, and any rule that names a column the frame lacks, runs on the
-    whole frame, in one part."""
+    survey frames: most of such a rule's time), so the column rules with a condition go per
+    condition columns, on a frame of only the columns they read (the same rows and row labels:
+    the same results). Everything else (table rules, rules without a condition or naming a column
+    the frame lacks) runs on the whole frame, in one part."""
     whole, by_condition = [], {}
     for expectation in suite.expectations:
         condition = _condition_columns(getattr(expectation, "row_condition", None))
-        checked = [getattr(expectation, "column", None), *(getattr(expectation, "column_list", None) or [])]
-        needed = {c for c in [*checked, *condition] if c}
-        if condition and all(isinstance(c, str) and c in df.columns for c in needed):
+        checked = [c for c in [getattr(expectation, "column", None), *(getattr(expectation, "column_list", None) or [])]
+                   if c]
+        needed = {*checked, *condition}
+        # Only rules on columns (not on the table, nor on column pairs) whose columns all exist.
+        if condition and checked and not expectation.expectation_type.startswith("expect_table") \
+                and all(isinstance(c, str) and c in df.columns for c in needed):
             columns, rules = by_condition.setdefault(tuple(condition), (set(), []))
             columns.update(needed)
             rules.append(expectation)
