@@ -443,6 +443,21 @@ def test_missing_column_also_named_by_column_rules(project, frames):
     assert table.message == "missing column(s) 'geslacht'"
 
 
+@pytest.mark.parametrize("dropped, rule_column", [
+    ("afspraken", "afspraken_tevreden"),  # the column a rule's row condition reads
+    ("jobcoach", "jobcoach"),  # the column a rule with a row condition checks
+])
+def test_missing_column_named_by_rules_with_a_row_condition(project, frames, dropped, rule_column):
+    """Rules with a row condition run on a frame of the columns they read; one whose column is
+    missing still runs on the whole frame and says which column does not exist."""
+    project.write("klanten_pw", frames["klanten_pw"].drop(columns=[dropped]))
+    result = check(project, "klanten_pw")
+    fail = failing(result, "expect_column_values_to_be_null", rule_column)
+    assert fail.message == f"column '{dropped}' does not exist"
+    others = [r for r in result.failures if r.rule != "expect_table_columns_to_match_set"]
+    assert others and all(r.message == f"column '{dropped}' does not exist" for r in others)
+
+
 def test_failure_text_names_dataset_column_rule_and_values(project, frames):
     project.write("klanten_pw", _set(frames["klanten_pw"], "geslacht", "onbekend", rows=(0, 1))
                   .pipe(_set, "geslacht", "x", rows=(5,)))

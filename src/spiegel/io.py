@@ -97,12 +97,12 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """Columns whose every value is a plain number become numeric; all others stay text.
     (pandas' own inference reads codes such as ``27_45`` as the number 2745.)"""
     for column in frame.columns:
-        values = frame[column].dropna()
-        if values.empty:
+        values = frame[column].dropna().unique()  # each distinct value is matched once
+        if len(values) == 0:
             continue
-        if values.map(lambda v: bool(_INTEGER.match(v))).all():
+        if all(_INTEGER.match(v) for v in values):
             frame[column] = pd.to_numeric(frame[column]).astype("Int64" if frame[column].isna().any() else "int64")
-        elif values.map(lambda v: bool(_DECIMAL.match(v))).all():
+        elif all(_DECIMAL.match(v) for v in values):
             frame[column] = pd.to_numeric(frame[column]).astype("float64")
     return frame
 

@@ -25,18 +25,20 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-import yaml
+import pyarrow as pa
 from scipy.optimize import linprog
 
 from spiegel.synth.core import (
     binary,
     cut,
     draw_categories,
+    draw_positions,
     likert,
     noise,
     population_counts,
     rake,
     rng_for,
+    safe_load,
 )
 
 AGREE = ("helemaal_eens", "eens")
@@ -46,7 +48,7 @@ AGREE = ("helemaal_eens", "eens")
 def targets(edition: int) -> dict:
     """The calibration targets of an edition (a parsed copy of ``synth_<edition>.yml``)."""
     text = resources.files("spiegel.chapters.gemeenten").joinpath(f"synth_{edition}.yml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return safe_load(text)
 
 
 # --------------------------------------------------------------------------- client survey
@@ -417,16 +419,48 @@ def _pick(rng, weights: np.ndarray, k: int) -> np.ndarray:
     return np.argpartition(-keys, k - 1)[:k]
 
 
-def _months(rng, period: str, k: int) -> np.ndarray:
+#: Every month of the periods, in order (``YYYY-MM`` text sorts chronologically).
+ALL_MONTHS = np.array(sorted({m for months in PERIOD_MONTHS.values() for m in months.astype(str)}), dtype=object)
+
+
+def _month_positions(rng, period: str, k: int) -> np.ndarray:
+    """``k`` start months in ``period`` (the profile of the year after March 2020 for "na"), as
+    positions in ``ALL_MONTHS``."""
     months = PERIOD_MONTHS[period]
     profile = MONTH_PROFILE_NA if period == "na" else np.ones(len(months))
-    return months.astype(str).to_numpy()[rng.choice(len(months), size=k, p=profile / profile.sum())]
+    drawn = rng.choice(len(months), size=k, p=profile / profile.sum())
+    return np.searchsorted(ALL_MONTHS, months.astype(str).to_numpy())[drawn]
+
+
+def _coded(rng, n: int, distribution: dict) -> tuple[np.ndarray, list[str]]:
+    """``draw_categories`` (the same random numbers) as codes into the sorted category names."""
+    names = list(distribution)
+    order = sorted(names)
+    return np.array([order.index(c) for c in names])[draw_positions(rng, n, distribution)], order
+
+
+def _text(codes: np.ndarray, names) -> pd.Series:
+    """The text column ``names[codes]`` (pandas' ``str`` dtype), built by Arrow without a Python
+    object per row."""
+    return pd.Series(pa.array(list(names), type=pa.large_string()).take(pa.array(codes)), dtype="str")
+
+
+def _lookup(codes: np.ndarray, names, mapping: dict, default: float = np.nan) -> np.ndarray:
+    """``Series.map(mapping)`` on coded values: the number ``mapping`` gives each code's name
+    (``default`` where it gives none), as floats."""
+    table = np.array([default if pd.isna(v := mapping.get(c)) else v for c in names], dtype=float)
+    return table[codes]
 
 
 @cache
 def cbs_srg(seed: int, edition: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The person-level register: persons (with background and period membership) and their
-    started provisions (person, type, month)."""
+    started provisions (person, type, month).
+
+    Computed on integer codes (person ``i`` is row ``i - 1``, each category a position in its
+    sorted names); the random draws are those of the straightforward pandas version (frames of
+    persons, ``map``, ``groupby``, ``drop_duplicates``, ``sort_values``) in the same order, so
+    the files are byte-identical to it for every seed (tests/test_synth.py checks the sha256)."""
     cfg = targets(edition)["cbs_srg"]
     rng = rng_for(seed, "cbs_srg")
     n = cfg["persons"]
@@ -434,55 +468,68 @@ def cbs_srg(seed: int, edition: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     westers = comp["westers"]
     herkomst_dist = {"nederlands": comp["nederlands"], "westers": westers,
                      "niet_westers": 1 - comp["nederlands"] - westers}
-    persons = pd.DataFrame({
-        "persoon_id": np.arange(1, n + 1),
-        "geslacht": draw_categories(rng, n, comp["geslacht"]),
-        "leeftijd": draw_categories(rng, n, comp["leeftijd"]),
-        "herkomst": draw_categories(rng, n, herkomst_dist),
-        "gemeentegrootte": draw_categories(rng, n, comp["gemeentegrootte"]),
-    })
+    codes, names = {}, {}
+    for column, distribution in (("geslacht", comp["geslacht"]), ("leeftijd", comp["leeftijd"]),
+                                 ("herkomst", herkomst_dist), ("gemeentegrootte", comp["gemeentegrootte"])):
+        codes[column], names[column] = _coded(rng, n, distribution)
     in_voor = rng.random(n) < cfg["p_in_voor"]
     # Everyone is in at least one period.
     in_na = np.where(in_voor, rng.random(n) < (cfg["p_in_na"] - (1 - cfg["p_in_voor"])) / cfg["p_in_voor"], True)
-    persons["in_periode_voor"] = in_voor
-    persons["in_periode_na"] = in_na
+    persons = pd.DataFrame({"persoon_id": np.arange(1, n + 1),
+                            **{column: _text(codes[column], names[column]) for column in codes},
+                            "in_periode_voor": in_voor, "in_periode_na": in_na})
 
+    n_herkomst = len(names["herkomst"])
+    cell_of = codes["geslacht"] * n_herkomst + codes["herkomst"]  # sex × herkomst, in groupby's order
+    members = {"voor": np.flatnonzero(in_voor), "na": np.flatnonzero(in_na)}  # rows, in person order
+    voorzieningen = list(cfg["tabel_2"]) + list(cfg["other_rates"])
+    v_names = sorted(voorzieningen)
     effects = cfg["group_effects"]
-    starts = []
-    for voorziening in list(cfg["tabel_2"]) + list(cfg["other_rates"]):
-        for period, member in (("voor", in_voor), ("na", in_na)):
-            pop = persons[member]
-            age_w = pop["leeftijd"].map(effects["leeftijd"][period]).to_numpy(float)
+    parts = []  # (persoon_id, voorziening position in v_names, month position in ALL_MONTHS)
+    for voorziening in voorzieningen:
+        v = v_names.index(voorziening)
+        for period in ("voor", "na"):
+            pop = members[period]
+            age_w = _lookup(codes["leeftijd"][pop], names["leeftijd"], effects["leeftijd"][period])
             size_key = f"{voorziening}_{period}" if f"{voorziening}_{period}" in effects["gemeentegrootte"] else voorziening
-            size_w = pop["gemeentegrootte"].map(effects["gemeentegrootte"].get(size_key, {})).fillna(1.0).to_numpy(float)
+            size_w = _lookup(codes["gemeentegrootte"][pop], names["gemeentegrootte"],
+                             effects["gemeentegrootte"].get(size_key, {}), 1.0)
             weight = age_w * size_w
             if voorziening in cfg["tabel_2"]:
-                cells = pop.groupby(["geslacht", "herkomst"]).size().rename("n").reset_index()
+                pop_cells = cell_of[pop]
+                counts = np.bincount(pop_cells, minlength=len(names["geslacht"]) * n_herkomst)
+                observed = np.flatnonzero(counts)  # the groups groupby(["geslacht", "herkomst"]) has
+                cells = pd.DataFrame({"geslacht": [names["geslacht"][c // n_herkomst] for c in observed],
+                                      "herkomst": [names["herkomst"][c % n_herkomst] for c in observed],
+                                      "n": counts[observed].astype("int64")})
                 printed = {label: values[0 if period == "voor" else 1]
                            for label, values in cfg["tabel_2"][voorziening].items()}
                 rates = _solve_cell_rates(cells, printed)
                 chosen = []
-                for (g, h, size), rate in zip(cells.itertuples(index=False), rates):
-                    sel = np.flatnonzero((pop["geslacht"].to_numpy() == g) & (pop["herkomst"].to_numpy() == h))
+                for cell, (_, _, size), rate in zip(observed, cells.itertuples(index=False), rates):
+                    sel = np.flatnonzero(pop_cells == cell)
                     chosen.append(sel[_pick(rng, weight[sel], int(round(rate * size)))])
                 chosen = np.concatenate(chosen)
             else:
                 rate = cfg["other_rates"][voorziening][0 if period == "voor" else 1]
                 chosen = _pick(rng, weight, int(round(rate * len(pop))))
-            ids = pop["persoon_id"].to_numpy()[chosen]
-            starts.append(pd.DataFrame({"persoon_id": ids, "voorziening": voorziening,
-                                        "startmaand": _months(rng, period, len(ids))}))
+            parts.append((pop[chosen] + 1, v, _month_positions(rng, period, len(chosen))))
         # March-June 2021: still below the level of the same months in 2019 (except LKS).
         level = cfg["monthly_level_2021"].get(voorziening, cfg["monthly_level_2021"]["default"])
-        before = starts[-2]
-        same_months_2019 = before["startmaand"].isin(["2019-03", "2019-04", "2019-05", "2019-06"]).sum()
+        before = ALL_MONTHS[parts[-2][2]]  # this voorziening's starts in the period voor
+        same_months_2019 = np.isin(before, ["2019-03", "2019-04", "2019-05", "2019-06"]).sum()
         k = int(round(same_months_2019 * level))
-        pop = persons[in_na]
-        age_w = pop["leeftijd"].map(effects["leeftijd"]["na"]).to_numpy(float)
-        ids = pop["persoon_id"].to_numpy()[_pick(rng, age_w, k)]
-        starts.append(pd.DataFrame({"persoon_id": ids, "voorziening": voorziening,
-                                    "startmaand": _months(rng, "na_2021", k)}))
-    frame = pd.concat(starts, ignore_index=True).drop_duplicates(["persoon_id", "voorziening", "startmaand"])
-    frame = frame.sort_values(["persoon_id", "voorziening", "startmaand"]).reset_index(drop=True)
-    text = {"geslacht": "str", "leeftijd": "str", "herkomst": "str", "gemeentegrootte": "str"}
-    return persons.astype(text), frame.astype({"voorziening": "str", "startmaand": "str"})
+        pop = members["na"]
+        age_w = _lookup(codes["leeftijd"][pop], names["leeftijd"], effects["leeftijd"]["na"])
+        parts.append((pop[_pick(rng, age_w, k)] + 1, v, _month_positions(rng, "na_2021", k)))
+
+    # One row per distinct (person, voorziening, month), sorted by the three. The encoded keys are
+    # unique after dropping duplicates, so sorting them gives the rows in exactly that order.
+    n_v, n_m = len(v_names), len(ALL_MONTHS)
+    key = np.concatenate([(ids.astype("int64") * n_v + v) * n_m + m for ids, v, m in parts])
+    key.sort()
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    frame = pd.DataFrame({"persoon_id": key // (n_v * n_m),
+                          "voorziening": _text(key // n_m % n_v, v_names),
+                          "startmaand": _text(key % n_m, ALL_MONTHS)})
+    return persons, frame

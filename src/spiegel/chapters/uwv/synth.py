@@ -19,9 +19,9 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from spiegel.synth.core import binary, cut, draw_categories, likert, noise, population_counts, rake, rng_for
+from spiegel.synth.core import (binary, cut, draw_categories, likert, noise, population_counts, rake, rng_for,
+                                safe_load)
 
 GROUPS = ("ww", "wajong", "wga")
 EFFECT = ("sterk", "enigszins", "niet_nauwelijks")
@@ -32,7 +32,7 @@ BELEMMERING = ("sterk", "enig", "geen")
 def targets(edition: int) -> dict:
     """The calibration targets of an edition (a parsed copy of ``synth_<edition>.yml``)."""
     text = resources.files("spiegel.chapters.uwv").joinpath(f"synth_{edition}.yml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return safe_load(text)
 
 
 # --------------------------------------------------------------------------- Tabel 3

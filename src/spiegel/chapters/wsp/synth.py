@@ -15,7 +15,6 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-import yaml
 
 
 def _core():
@@ -33,7 +32,7 @@ COMPLETE, PARTIAL = "volledig", "gedeeltelijk"
 def targets(edition: int) -> dict:
     """The calibration targets of an edition (a parsed copy of ``synth_<edition>.yml``)."""
     text = resources.files("spiegel.chapters.wsp").joinpath(f"synth_{edition}.yml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return _core().safe_load(text)
 
 
 def assign(score: np.ndarray, counts: dict, mask: np.ndarray) -> np.ndarray:
