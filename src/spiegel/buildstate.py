@@ -262,35 +262,6 @@ def gate_problems(edition: Edition, inputs: dict[str, Any]) -> list[str]:
     return []
 
 
-SYNTH_RECORD = "synth.run.json"
-
-
-def synth_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
-    """What synthetic data are written from: the params and the generator code. (A data file changed
-    by hand is not overwritten: it is validated like any other, and synth refuses to overwrite it.)"""
-    return {"params": inputs["params"]["sha256"], "code": inputs["code"]["synth"]}
-
-
-def write_synth_record(edition: Edition, inputs: dict[str, Any]) -> Path:
-    """Record, after ``spiegel synth``, what the data were written from."""
-    path = edition.build_dir / SYNTH_RECORD
-    write_if_changed(path, json.dumps(synth_inputs(inputs), indent=2, sort_keys=True) + "\n")
-    return path
-
-
-def synth_problems(edition: Edition, inputs: dict[str, Any]) -> list[str]:
-    """Why the synthetic data must be written again ([] if params and generator are as recorded and
-    every file exists)."""
-    record = _read_json(edition.build_dir / SYNTH_RECORD)
-    if not isinstance(record, dict):
-        return ["not written by this build state before"]
-    missing = [k for k, v in inputs["data"].items() if v["sha256"] == ABSENT]
-    if missing:
-        return [f"missing: {', '.join(missing)}"]
-    changed = _differing(record, synth_inputs(inputs), inputs)
-    return [f"changed since they were written: {', '.join(changed)}"] if changed else []
-
-
 def run_record_path(executed: Path) -> Path:
     return executed.with_name(executed.stem + ".run.json")
 

@@ -125,24 +125,23 @@ def missing_data(edition: Edition) -> list[str]:
 
 
 def _data_step(edition: Edition, step: Step, progress: Progress) -> None:
-    """Synthetic data: written again only when the generator code or the params changed since the
-    data were last written, or a data file no longer is what was written (recorded in
-    ``<state>/synth.run.json``). Real data: only checked to exist (before the build started)."""
+    """Synthetic data: written only where a file is missing or was written by other generator code
+    or params (``spiegel.synth.stale_sources``, from ``data/.synthetic-manifest.json``, which
+    survives ``make clean``). Real data: only checked to exist (before the build started)."""
     if not edition.synthetic:
         progress.reused(step, f"{len(edition.sources)} files present")
         return
-    from spiegel.buildstate import current_inputs, synth_problems, write_synth_record
-    from spiegel.synth import generate
+    from spiegel.synth import generate, stale_sources
 
-    why = synth_problems(edition, current_inputs(edition))
-    if not why:
+    stale = stale_sources(edition)
+    if not stale:
         progress.reused(step, f"{len(edition.sources)} files as written by this generator from these params")
         return
     started = time.perf_counter()
-    progress.say(step, f"writing ({why[0]})")
-    generate(edition, log=_StepLog(progress, step))
-    write_synth_record(edition, current_inputs(edition))
-    progress.ran(step, _seconds(started), f"{len(edition.sources)} sources written")
+    shown = ", ".join(f"{sid} {why}" for sid, why in list(stale.items())[:3]) + (" ..." if len(stale) > 3 else "")
+    progress.say(step, f"writing {len(stale)} of {len(edition.sources)} sources ({shown})")
+    generate(edition, sorted(stale, key=list(edition.sources).index), log=_StepLog(progress, step), force=True)
+    progress.ran(step, _seconds(started), f"{len(stale)} sources written")
 
 
 class _StepLog:

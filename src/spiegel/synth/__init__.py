@@ -180,6 +180,29 @@ def up_to_date(edition: Edition, sources: list[str] | None = None,
     return True
 
 
+def stale_sources(edition: Edition, fingerprint: dict[str, Any] | None = None) -> dict[str, str]:
+    """Source -> why ``spiegel build`` must write its synthetic file: it is missing, or the manifest
+    does not record it as written by this generator code from these params. A file whose bytes were
+    changed by hand is not stale: it is validated as it is (and ``generate`` would refuse to
+    overwrite it). Reads; writes nothing."""
+    try:
+        manifest = read_manifest(edition)
+    except SynthError as exc:
+        return {sid: str(exc) for sid in edition.sources}
+    fingerprint = generator_fingerprint(edition) if fingerprint is None else fingerprint
+    out = {}
+    for sid, source in edition.sources.items():
+        rel = _inside_data_dir(edition, source.path)
+        entry = manifest.get(rel) if rel is not None else None
+        if not source.path.is_file():
+            out[sid] = "missing"
+        elif not isinstance(entry, dict) or entry.get("source") != sid:
+            out[sid] = "not written by spiegel synth"
+        elif entry.get("generated_by") != fingerprint:
+            out[sid] = "written by other generator code or params"
+    return out
+
+
 def generate(edition: Edition, sources: list[str] | None = None, log=None, *,
              force: bool = False) -> dict[str, Path]:
     """Write the synthetic file of every source (or of ``sources``); returns source → path.
