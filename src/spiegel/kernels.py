@@ -153,25 +153,18 @@ def _thread_count() -> int:
 
 
 def _serve(args: list[str]) -> None:
-    """Main program of the fork server (runs in its own process); in a forked child it returns
-    after the kernel has ended, so the child exits like any Python program."""
-    req_fd, rep_fd, run_dir, preload = int(args[0]), int(args[1]), args[2], json.loads(args[3])
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle; it closes us
-    if sys.path and sys.path[0] in ("", os.getcwd()):
-        del sys.path[0]  # nothing is imported from the run dir
-
-    def reply(msg: dict) -> None:
-        data = (json.dumps(msg) + "\n").encode()
-        while data:
-            data = data[os.write(rep_fd, data):]
-
-    error = None
+    """Main program of the fork server (runs in its own process). In a forked child it turns into
+    the kernel and never returns."""
     import gc
     import importlib
 
+    server = _Server(int(args[0]), int(args[1]), Path(args[2]))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle; it closes us
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]  # nothing is imported from the run dir
     gc.disable()  # no collections in the server: freed holes would be copied into every kernel
-
-    for name in preload:
+    error = None
+    for name in json.loads(args[3]):
         try:
             with contextlib.redirect_stderr(io.StringIO()):  # as a kernel's imports: not shown
                 importlib.import_module(name)
@@ -182,53 +175,66 @@ def _serve(args: list[str]) -> None:
             error = (f"importing {name} started threads; a process with threads cannot be forked "
                      f"safely (leave {name} out of the preload)")
             break
-    reply({"ready": os.getpid(), **({"error": error} if error else {})})
-    if error:
-        return
     gc.freeze()  # the kernels' collections then never touch (and so copy) the preloaded objects
-    request = _serve_requests(req_fd, rep_fd, reply, Path(run_dir))
-    if request is not None:  # in a forked child: become the kernel
+    request = server.run(error)
+    if request is not None:  # in a forked child
         _run_kernel(request)
 
 
-def _serve_requests(req_fd: int, rep_fd: int, reply, run_dir: Path) -> dict | None:
-    """The fork server's loop. Returns the request in a forked child; None when the server ends."""
-    server_pid = os.getpid()
-    children: set[int] = set()
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_w, False)
-    os.set_blocking(wake_r, False)
-    signal.set_wakeup_fd(wake_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so that the wakeup fd is written
-    sel = selectors.DefaultSelector()
-    sel.register(req_fd, selectors.EVENT_READ)
-    sel.register(wake_r, selectors.EVENT_READ)
-    buffer = b""
+class _Server:
+    """The fork server's loop (in the server process): fork on request, reap and report."""
 
-    def reap() -> None:
-        while children:
+    def __init__(self, req_fd: int, rep_fd: int, run_dir: Path):
+        self.req_fd, self.rep_fd, self.run_dir = req_fd, rep_fd, run_dir
+        self.pid = os.getpid()
+        self.children: set[int] = set()
+
+    def reply(self, msg: dict) -> None:
+        data = (json.dumps(msg) + "\n").encode()
+        while data:
+            data = data[os.write(self.rep_fd, data):]
+
+    def reap(self) -> None:
+        while self.children:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
-            children.discard(pid)
-            reply({"exit": pid, "code": os.waitstatus_to_exitcode(status)})
+            self.children.discard(pid)
+            self.reply({"exit": pid, "code": os.waitstatus_to_exitcode(status)})
 
-    def signal_kernel(pid: int, signum: int) -> None:
-        if pid in children:  # not if reaped already: its pid may belong to another process now
-            _signal_group(pid, signum)
+    def run(self, error: str | None) -> dict | None:
+        """Serve until the request pipe closes (None), or return the request in a forked child."""
+        try:
+            self.reply({"ready": self.pid, **({"error": error} if error else {})})
+            return None if error else self._loop()
+        except BrokenPipeError:  # the pool's process died: nobody to report to
+            return None
+        finally:
+            if os.getpid() == self.pid:  # the server ends (not a forked child on its way out)
+                self._stop_children()
+                shutil.rmtree(self.run_dir, ignore_errors=True)
 
-    try:
+    def _loop(self) -> dict | None:
+        wake_r, wake_w = os.pipe()
+        for fd in (wake_r, wake_w):
+            os.set_blocking(fd, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so that the wakeup fd is written
+        sel = selectors.DefaultSelector()
+        sel.register(self.req_fd, selectors.EVENT_READ)
+        sel.register(wake_r, selectors.EVENT_READ)
+        buffer = b""
         while True:
             for key, _ in sel.select():
-                if key.fd == wake_r:
+                if key.fd == wake_r:  # SIGCHLD: reaped below
                     with contextlib.suppress(BlockingIOError):
                         while os.read(wake_r, 512):
                             pass
                     continue
-                chunk = os.read(req_fd, 65536)
+                chunk = os.read(self.req_fd, 65536)
                 if not chunk:
                     return None  # the pool closed the pipe (or its process died)
                 buffer += chunk
@@ -236,26 +242,39 @@ def _serve_requests(req_fd: int, rep_fd: int, reply, run_dir: Path) -> dict | No
                     line, buffer = buffer.split(b"\n", 1)
                     req = json.loads(line)
                     if req["op"] == "signal":
-                        signal_kernel(req["pid"], req["signal"])
+                        if req["pid"] in self.children:  # not once reaped: the pid may be reused
+                            _signal_group(req["pid"], req["signal"])
                         continue
                     try:
                         pid = os.fork()
                     except OSError as exc:
-                        reply({"id": req["id"], "error": f"fork failed: {exc}"})
+                        self.reply({"id": req["id"], "error": f"fork failed: {exc}"})
                         continue
                     if pid == 0:  # the child: leave the server's loop and its resources behind
                         sel.close()
                         signal.set_wakeup_fd(-1)
-                        for fd in (req_fd, rep_fd, wake_r, wake_w):
+                        for fd in (self.req_fd, self.rep_fd, wake_r, wake_w):
                             os.close(fd)
                         return req
-                    children.add(pid)
-                    reply({"id": req["id"], "pid": pid})
-            reap()
-    finally:
-        if os.getpid() == server_pid:  # the server ends (never in a forked child on its way out)
-            _stop_children(children, reap)
-            shutil.rmtree(run_dir, ignore_errors=True)
+                    self.children.add(pid)
+                    self.reply({"id": req["id"], "pid": pid})
+            self.reap()
+
+    def _stop_children(self) -> None:
+        """SIGTERM to every kernel left, SIGKILL a second later to those still there; reap them."""
+        import time
+
+        for sig, grace in ((signal.SIGTERM, 1.0), (signal.SIGKILL, 5.0)):
+            for pid in list(self.children):
+                _signal_group(pid, sig)
+            deadline = time.monotonic() + grace
+            while self.children and time.monotonic() < deadline:
+                with contextlib.suppress(OSError):  # (BrokenPipeError: reaped, not reported)
+                    self.reap()
+                if self.children:
+                    time.sleep(0.02)
+            if not self.children:
+                return
 
 
 def _signal_group(pid: int, signum: int) -> None:
@@ -266,22 +285,6 @@ def _signal_group(pid: int, signum: int) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.kill(pid, signum)
-
-
-def _stop_children(children: set[int], reap) -> None:
-    import time
-
-    for sig, grace in ((signal.SIGTERM, 1.0), (signal.SIGKILL, 5.0)):
-        for pid in list(children):
-            _signal_group(pid, sig)
-        deadline = time.monotonic() + grace
-        while children and time.monotonic() < deadline:
-            with contextlib.suppress(BrokenPipeError, OSError):
-                reap()
-            if children:
-                time.sleep(0.02)
-        if not children:
-            return
 
 
 def _run_kernel(req: dict) -> None:
@@ -341,7 +344,8 @@ class _ForkServer:
             os.close(req_r)
             os.close(rep_w)
         self._replies = os.fdopen(rep_r, "rb")
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the state below (the reader thread takes it too)
+        self._send_lock = threading.Lock()  # writes to the request pipe (never while holding _lock)
         self._ids = itertools.count(1)
         self._waiting: dict[int, tuple[threading.Event, list]] = {}
         self._kernels: dict[int, _ForkedKernel] = {}
@@ -396,7 +400,7 @@ class _ForkServer:
 
     def _send(self, msg: dict) -> None:
         data = (json.dumps(msg) + "\n").encode()
-        with self._lock:
+        with self._send_lock:
             if self._closed:
                 raise KernelError("the kernel pool is closed")
             try:
@@ -424,7 +428,7 @@ class _ForkServer:
 
     def close(self, timeout: float = 10.0) -> None:
         """Close the request pipe: the server stops its kernels, removes the run dir and exits."""
-        with self._lock:
+        with self._send_lock:
             if self._closed:
                 return
             self._closed = True
@@ -508,47 +512,31 @@ def _pid_running(pid: int) -> bool:
 # ============================================================================ jupyter_client side
 
 
-def _provisioner_classes():
-    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
-
-    class ForkProvisioner(LocalProvisioner):
-        """Launches the kernel by asking the pool's fork server for a forked process."""
-
-        fork_server: _ForkServer | None = None
-
-        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
-            km = self.parent
-            argv = ["-f", km.connection_file, f"--IPKernelApp.parent_handle={self.fork_server.pid}",
-                    "--HistoryManager.hist_file=:memory:"]
-            env = dict(kwargs.get("env") or os.environ)
-            env["JPY_PARENT_PID"] = str(self.fork_server.pid)
-            self.process = self.fork_server.fork(argv, str(kwargs["cwd"]), env)
-            self.pid = self.pgid = self.process.pid
-            self.cwd = kwargs["cwd"]
-            return self.connection_info
-
-        async def send_signal(self, signum: int) -> None:
-            if self.process:
-                self.process.send_signal(signum)  # the server signals the kernel's process group
-
-    return ForkProvisioner
+_classes: dict[str, type] = {}
+_classes_lock = threading.Lock()
 
 
-_KM_CLASS = None
+def _jupyter_classes() -> tuple[type, type]:
+    """The pool's KernelManager and provisioner classes (made on first use: jupyter_client is
+    imported only when a kernel is started, never in the fork server)."""
+    with _classes_lock:
+        if not _classes:
+            _classes.update(_make_classes())
+        return _classes["manager"], _classes["provisioner"]
 
 
-def _kernel_manager_class():
-    """An AsyncKernelManager (nbclient needs an async client) whose own control socket is a plain
-    ZeroMQ socket, so that it can be used from any thread, and which remembers the clients it made
-    (nbclient leaves a handed-in kernel's client open; the pool closes it)."""
-    global _KM_CLASS
-    if _KM_CLASS is not None:
-        return _KM_CLASS
+def _make_classes() -> dict[str, type]:
     import zmq
     from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
     from traitlets import Instance, default
 
     class PoolKernelManager(AsyncKernelManager):
+        """An AsyncKernelManager (nbclient needs an async client) whose own control socket is a
+        plain ZeroMQ socket, usable from any thread (the pool's start and stop may run in other
+        threads than nbclient's), and which remembers the clients it made: nbclient leaves the
+        client of a kernel it was handed open, the pool closes it."""
+
         context = Instance(zmq.Context)
 
         @default("context")
@@ -561,8 +549,28 @@ def _kernel_manager_class():
             self._spiegel_clients.append(kc)
             return kc
 
-    _KM_CLASS = PoolKernelManager
-    return _KM_CLASS
+    class ForkProvisioner(LocalProvisioner):
+        """Launches the kernel by asking the pool's fork server for a forked process; its
+        poll/wait/kill/terminate/interrupt act on that process (see _ForkedKernel)."""
+
+        fork_server: _ForkServer | None = None
+
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+            km, server = self.parent, self.fork_server
+            argv = ["-f", km.connection_file, f"--IPKernelApp.parent_handle={server.pid}",
+                    "--HistoryManager.hist_file=:memory:"]
+            env = dict(kwargs.get("env") or os.environ)
+            env["JPY_PARENT_PID"] = str(server.pid)  # as jupyter_client's launcher sets it
+            self.process = server.fork(argv, str(kwargs["cwd"]), env)
+            self.pid = self.pgid = self.process.pid
+            self.cwd = kwargs["cwd"]
+            return self.connection_info
+
+        async def send_signal(self, signum: int) -> None:
+            if self.process:
+                self.process.send_signal(signum)  # the server signals the kernel's process group
+
+    return {"manager": PoolKernelManager, "provisioner": ForkProvisioner}
 
 
 def _run(coro):
@@ -644,14 +652,14 @@ class KernelPool:
             if self._closed:
                 raise KernelError("the kernel pool is closed")
             n = next(self._ids)
-        km = _kernel_manager_class()(kernel_name="python3", transport="ipc",
-                                     ip=str(self.run_dir / f"k{n}"),
-                                     connection_file=str(self.run_dir / f"k{n}.json"))
+        manager_class, provisioner_class = _jupyter_classes()
+        km = manager_class(kernel_name="python3", transport="ipc", ip=str(self.run_dir / f"k{n}"),
+                           connection_file=str(self.run_dir / f"k{n}.json"))
         km._spiegel_clients = []
         km.shutdown_wait_time = self.shutdown_wait
         km.kernel_id = f"spiegel-{n}"
         if self._server is not None:
-            provisioner = _provisioner_classes()(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+            provisioner = provisioner_class(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
             provisioner.fork_server = self._server
             km.provisioner = provisioner
         extra = [] if self._server else ["--HistoryManager.hist_file=:memory:"]
@@ -665,7 +673,8 @@ class KernelPool:
             if self._closed:
                 raise KernelError("the kernel pool was closed while the kernel started")
         except BaseException:
-            self._discard(n, km, kill=True)
+            with contextlib.suppress(Exception):  # the error that stopped the start is the one to see
+                self._discard(n, km, kill=True)
             raise
         return km
 
