@@ -2,8 +2,8 @@
 spiegel.kernels: one new Python per chapter, which imports everything again) against the same
 chapters through a :class:`spiegel.kernels.KernelPool` (IPC, kernels forked from a fork server
 that imported the heavy modules once), one after another and two side by side; plus kernel start-up
-alone (start, ready, shut down). All in one run on this machine, so the ratios compare like with
-like; the pool's times include starting its fork server.
+alone (start, import what a chapter imports, shut down). All in one run on this machine, so the ratios compare like with
+like; the pool's times include starting its fork server (and its imports).
 
 Usage: .venv/bin/python benchmarks/kernel_startup.py [--params params/2022.yml] [--rounds 2]
        [--kernels 5]
@@ -55,17 +55,24 @@ def run_pool(pool, notebook: Path, out: Path, params: dict) -> None:
         pool.stop(km)
 
 
-def kernels_tcp(n: int) -> None:
+def _imports(modules) -> str:
+    """Code that imports ``modules`` without binding a name (what a chapter's setup cell costs)."""
+    return "import importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
+
+
+def kernels_tcp(n: int, preload) -> None:
+    """n fresh TCP kernels, each started, made to import what a chapter imports, shut down."""
     from jupyter_client.manager import start_new_kernel
 
     for _ in range(n):
-        km, kc = start_new_kernel(kernel_name="python3", startup_timeout=60)
+        km, kc = start_new_kernel(kernel_name="python3", startup_timeout=60, cwd=str(ROOT))
+        kc.execute_interactive(_imports(preload), timeout=120)
         kc.stop_channels()
         km.shutdown_kernel(now=False)
 
 
 def kernels_pool(n: int, preload) -> None:
-    from jupyter_client.asynchronous import AsyncKernelClient  # noqa: F401 - as nbclient's client
+    """The same through a pool (its fork server started, and its imports, included)."""
     from jupyter_core.utils import run_sync
 
     from spiegel.kernels import KernelPool
@@ -76,6 +83,7 @@ def kernels_pool(n: int, preload) -> None:
             kc = km.client()
             kc.start_channels()
             run_sync(kc.wait_for_ready)(timeout=60)
+            run_sync(kc.execute_interactive)(_imports(preload), timeout=120)
             pool.stop(km)
 
 
@@ -93,6 +101,7 @@ def main() -> int:
     chapters = [c.notebook.resolve() for c in edition.chapters]
     params = {"params_path": str(Path(args.params).resolve())}
     preload = preload_for(edition)
+    imported = [m for m in preload if not m.startswith(("ipykernel", "IPython", "sqlite3", "tornado"))]
     times: dict[str, list[float]] = {}
     results: dict[str, dict[str, str]] = {}
 
@@ -121,8 +130,9 @@ def main() -> int:
             timed("chapters, fresh TCP kernels, one after another", seq_tcp)
             timed("chapters, kernel pool, one after another", seq_pool)
             timed("chapters, kernel pool, two side by side", par_pool)
-            timed(f"{args.kernels} kernels started, fresh TCP", lambda: kernels_tcp(args.kernels))
-            timed(f"{args.kernels} kernels started, kernel pool", lambda: kernels_pool(args.kernels, preload))
+            timed(f"{args.kernels} kernels + a chapter's imports, fresh TCP", lambda: kernels_tcp(args.kernels, imported))
+            timed(f"{args.kernels} kernels + a chapter's imports, kernel pool",
+                  lambda: kernels_pool(args.kernels, imported))
         for mode in ("tcp", "pool", "pool2"):
             results[mode] = {nb.name: _outputs(out / f"{mode}-{nb.name}") for nb in chapters}
 

@@ -282,18 +282,27 @@ def test_execute_reports_a_kernel_that_died(tmp_path):
     assert not (tmp_path / "out" / "dies.ipynb").exists()
 
 
-def test_executed_notebook_is_written_once_not_after_every_cell(tmp_path, monkeypatch):
+def test_running_notebook_is_written_at_start_and_end_not_after_every_cell(tmp_path, monkeypatch):
     import papermill.engines
     import papermill.execute
 
-    writes: list[str] = []
-    for module in (papermill.engines, papermill.execute):
-        original = module.write_ipynb
-        monkeypatch.setattr(module, "write_ipynb", lambda nb, path, _w=original: (writes.append(path), _w(nb, path)))
+    import spiegel.build
+
+    writes: list[tuple[str, int]] = []  # (path, outputs so far)
+
+    def counting(original):
+        def write(nb, path):
+            writes.append((Path(path).name, sum(len(c.get("outputs", [])) for c in nb.cells)))
+            return original(nb, path)
+        return write
+
+    for module, name in ((papermill.engines, "write_ipynb"), (papermill.execute, "write_ipynb"),
+                         (spiegel.build, "_write_running")):
+        monkeypatch.setattr(module, name, counting(getattr(module, name)))
     nb = notebook(tmp_path / "cells.ipynb", *[f"print({i})" for i in range(10)])
     out = execute(nb, tmp_path / "out" / "cells.ipynb", {}, progress=False)
     assert [c.outputs[0]["text"] for c in nbformat.read(out, as_version=4).cells] == [f"{i}\n" for i in range(10)]
-    assert len(writes) == 1
+    assert writes == [("cells.running.ipynb", 0), ("cells.running.ipynb", 10)]  # (not 23 times)
 
 
 def test_a_cell_error_is_reported_with_the_failed_notebook(tmp_path):

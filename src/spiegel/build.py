@@ -47,28 +47,36 @@ _ENGINE = "spiegel"
 _engine_registered = False
 
 
+def _write_running(nb: nbformat.NotebookNode, path: str) -> None:
+    """Write the notebook of a run in progress (``<name>.running.ipynb``)."""
+    nbformat.write(nb, path)
+
+
 def _engine() -> str:
     """Register (once) and name papermill's nbclient engine, changed in one respect: papermill is
     asked not to write the whole notebook at the start and end of every cell (80 writes of a growing
-    notebook per chapter, about 10% of its run), and this engine writes it once when the run fails
-    other than in a cell (kernel died, timeout), so the failed run can still be inspected; a cell's
-    error and the finished notebook papermill writes itself."""
+    notebook per chapter, about a tenth of its run). This engine writes it when the run starts (so
+    ``<name>.running.ipynb`` is there while the chapter runs, as before) and when the run fails other
+    than in a cell (the kernel died), so that the failed run can be inspected; a cell's error and
+    the finished notebook papermill writes itself."""
     global _engine_registered
     from papermill.engines import NBClientEngine, papermill_engines
 
     if not _engine_registered:
 
-        class KeepFailedRun(NBClientEngine):
+        class WriteAtStartAndEnd(NBClientEngine):
             @classmethod
-            def execute_notebook(cls, nb, kernel_name, partial_path=None, **kwargs):
+            def execute_notebook(cls, nb, kernel_name, running_path=None, **kwargs):
+                if running_path:
+                    _write_running(nb, running_path)
                 try:
                     return super().execute_notebook(nb, kernel_name, **kwargs)
                 except Exception:
-                    if partial_path:
-                        nbformat.write(nb, partial_path)
+                    if running_path:
+                        _write_running(nb, running_path)
                     raise
 
-        papermill_engines.register(_ENGINE, KeepFailedRun)
+        papermill_engines.register(_ENGINE, WriteAtStartAndEnd)
         _engine_registered = True
     return _ENGINE
 
@@ -104,7 +112,7 @@ def execute(notebook: Path, output: Path, parameters: dict, log=sys.stderr, prog
             papermill.execute_notebook(
                 str(notebook), str(tmp), parameters=parameters, progress_bar=progress, log_output=False,
                 kernel_name="python3", km=km, engine_name=_engine(), request_save_on_cell_execute=False,
-                partial_path=str(tmp),
+                running_path=str(tmp),
             )
     except Exception as exc:  # noqa: BLE001 - papermill raises several types; all mean "failed"
         if tmp.exists():
