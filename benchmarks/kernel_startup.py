@@ -2,7 +2,9 @@
 spiegel.kernels: one new Python per chapter, which imports everything again) against the same
 chapters through a :class:`spiegel.kernels.KernelPool` (IPC, kernels forked from a fork server
 that imported the heavy modules once), one after another and two side by side; plus kernel start-up
-alone (start, import what a chapter imports, shut down). All in one run on this machine, so the ratios compare like with
+alone (start, import what a chapter imports, shut down). The pool modes call papermill as before
+(the notebook written after every cell); "spiegel.build.execute on the pool" is the path `spiegel
+run` takes now (also writing the running notebook only when the chapter starts and ends). All in one run on this machine, so the ratios compare like with
 like; the pool's times include starting its fork server (and its imports).
 
 Usage: .venv/bin/python benchmarks/kernel_startup.py [--params params/2022.yml] [--rounds 2]
@@ -15,6 +17,7 @@ The chapters' findings registers are written to the edition's build state, as `s
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -57,7 +60,7 @@ def run_pool(pool, notebook: Path, out: Path, params: dict) -> None:
 
 def _imports(modules) -> str:
     """Code that imports ``modules`` without binding a name (what a chapter's setup cell costs)."""
-    return "import importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
+    return "import importlib\n" + "".join(f"_ = importlib.import_module({m!r})\n" for m in modules)
 
 
 def kernels_tcp(n: int, preload) -> None:
@@ -66,7 +69,7 @@ def kernels_tcp(n: int, preload) -> None:
 
     for _ in range(n):
         km, kc = start_new_kernel(kernel_name="python3", startup_timeout=60, cwd=str(ROOT))
-        kc.execute_interactive(_imports(preload), timeout=120)
+        kc.execute_interactive(_imports(preload), timeout=120, output_hook=lambda msg: None)
         kc.stop_channels()
         km.shutdown_kernel(now=False)
 
@@ -83,7 +86,7 @@ def kernels_pool(n: int, preload) -> None:
             kc = km.client()
             kc.start_channels()
             run_sync(kc.wait_for_ready)(timeout=60)
-            run_sync(kc.execute_interactive)(_imports(preload), timeout=120)
+            run_sync(kc.execute_interactive)(_imports(preload), timeout=120, output_hook=lambda msg: None)
             pool.stop(km)
 
 
@@ -126,14 +129,23 @@ def main() -> int:
             with KernelPool(preload) as pool, ThreadPoolExecutor(2) as ex:
                 list(ex.map(lambda nb: run_pool(pool, nb, out / f"pool2-{nb.name}", params), chapters))
 
+        def seq_execute():
+            from spiegel.build import execute
+
+            with KernelPool(preload) as pool:
+                for nb in chapters:
+                    execute(nb, out / f"execute-{nb.name}", params, log=io.StringIO(), progress=False,
+                            pool=pool)
+
         for _ in range(args.rounds):  # interleaved, so that the machine's load hits every mode alike
             timed("chapters, fresh TCP kernels, one after another", seq_tcp)
             timed("chapters, kernel pool, one after another", seq_pool)
             timed("chapters, kernel pool, two side by side", par_pool)
+            timed("chapters, spiegel.build.execute on the pool", seq_execute)
             timed(f"{args.kernels} kernels + a chapter's imports, fresh TCP", lambda: kernels_tcp(args.kernels, imported))
             timed(f"{args.kernels} kernels + a chapter's imports, kernel pool",
                   lambda: kernels_pool(args.kernels, imported))
-        for mode in ("tcp", "pool", "pool2"):
+        for mode in ("tcp", "pool", "pool2", "execute"):
             results[mode] = {nb.name: _outputs(out / f"{mode}-{nb.name}") for nb in chapters}
 
     best = {name: min(ts) for name, ts in times.items()}
@@ -141,12 +153,12 @@ def main() -> int:
     print(f"{len(chapters)} chapters of {edition.path.name}, best of {args.rounds} rounds, "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, threads {threading.active_count()}")
     base = best[names[0]]
-    for name in names[:3]:
-        print(f"  {name:52s} {best[name]:7.2f} s   ratio {best[name] / base:.3f}")
-    kbase = best[names[3]]
-    for name in names[3:]:
-        print(f"  {name:52s} {best[name]:7.2f} s   ratio {best[name] / kbase:.3f}")
-    same = all(results["tcp"] == results[m] for m in ("pool", "pool2"))
+    for name in names[:4]:
+        print(f"  {name:56s} {best[name]:7.2f} s   ratio {best[name] / base:.3f}")
+    kbase = best[names[4]]
+    for name in names[4:]:
+        print(f"  {name:56s} {best[name]:7.2f} s   ratio {best[name] / kbase:.3f}")
+    same = all(results["tcp"] == results[m] for m in ("pool", "pool2", "execute"))
     print(f"  executed notebooks identical in every mode: {'yes' if same else 'NO'}")
     return 0 if same else 1
 

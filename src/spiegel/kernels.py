@@ -10,7 +10,13 @@ running, so the build starts and stops the kernels itself::
         finally:
             pool.stop(km)
 
-``start`` and ``stop`` may be called from several threads at once (chapters side by side).
+``start`` and ``stop`` may be called from several threads at once (chapters side by side); start
+and stop a kernel in the thread that runs its notebook. Give papermill absolute paths and no
+``cwd=`` (it would ``chdir`` the whole process, under the other threads' feet): the kernel already
+runs in the ``cwd`` given to ``start``. nbclient leaves the kernel it was handed running, and its
+client on it open (``NotebookClient.owns_km`` is false, so ``setup_kernel`` neither shuts the kernel
+down nor stops the client's channels); ``stop`` does both. :func:`spiegel.build.execute` and
+:func:`spiegel.build.run_chapter` take a ``pool=`` and do all this.
 
 **IPC, not TCP.** The kernels' ZeroMQ sockets are Unix sockets in the pool's private folder
 (``<tmp>/spiegel-kernels-*/``, mode 0700), removed when the pool closes: no "Kernel is running over
