@@ -443,3 +443,66 @@ def test_default_preload_imports_what_a_chapter_needs():
         finally:
             p.stop(km)
     assert set(DEFAULT_PRELOAD) <= set(loaded)
+
+
+def test_many_threads_start_and_stop_kernels_at_once(tmp_path):
+    seen: list[tuple[int, str]] = []
+    errors: list[BaseException] = []
+
+    def worker(i: int) -> None:
+        try:
+            for j in range(3):
+                km = pool.start(cwd=tmp_path, env={**os.environ, "SPIEGEL_TEST_WORKER": f"{i}.{j}"})
+                try:
+                    got = probe(km)
+                    seen.append((got["pid"], got["env"]["SPIEGEL_TEST_WORKER"]))
+                finally:
+                    pool.stop(km)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assert below
+            errors.append(exc)
+
+    with KernelPool(SMALL) as pool:
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        assert os.listdir(pool.run_dir) == []
+    assert errors == []
+    assert sorted(v for _, v in seen) == sorted(f"{i}.{j}" for i in range(4) for j in range(3))
+    assert len({pid for pid, _ in seen}) == 12
+    assert wait_gone([pid for pid, _ in seen]) == []
+
+
+def test_closing_the_pool_while_a_thread_runs_a_notebook(tmp_path):
+    import papermill
+
+    nb = notebook(tmp_path / "slow.ipynb", "open('running', 'w').close()\nimport time\ntime.sleep(120)")
+    outcome: list[BaseException | None] = []
+
+    def chapter() -> None:
+        km = pool.start(cwd=tmp_path)
+        pids.append(pool.kernel_pid(km))
+        try:
+            papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), kernel_name="python3", km=km,
+                                       progress_bar=False)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - what the thread saw, checked below
+            outcome.append(exc)
+        finally:
+            pool.stop(km)
+
+    pids: list[int] = []
+    pool = KernelPool(SMALL)
+    thread = threading.Thread(target=chapter)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "running").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run_dir, server = pool.run_dir, pool.fork_server_pid
+    pool.close()  # e.g. SIGTERM in the main thread while chapters run
+    thread.join(60)
+    assert not thread.is_alive()
+    assert outcome and type(outcome[0]).__name__ == "DeadKernelError"
+    assert wait_gone([*pids, server], run_dir) == []
+    assert not run_dir.exists()

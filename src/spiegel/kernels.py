@@ -46,8 +46,8 @@ files. If the build process is killed outright (SIGKILL), the fork server notice
 closes), kills its kernels and removes the folder itself; a kernel whose fork server is gone stops
 within a second (ipykernel's parent poller).
 
-Where ``os.fork`` is not available, or with ``KernelPool(fork=False)``, kernels are started the
-usual way (a new Python per kernel), still over IPC and cleaned up the same way.
+Elsewhere than on Linux, or with ``KernelPool(fork=False)``, kernels are started the usual way (a
+new Python per kernel), still over IPC and cleaned up the same way.
 """
 
 from __future__ import annotations
@@ -116,8 +116,9 @@ def preload_for(edition) -> tuple[str, ...]:
 
 
 def fork_supported() -> bool:
-    """Whether kernels can be forked from a fork server here (POSIX with ``os.fork``)."""
-    return hasattr(os, "fork") and sys.platform != "win32"
+    """Whether kernels are forked from a fork server here: on Linux (macOS has ``os.fork`` too,
+    but its system libraries do not survive a fork without exec reliably)."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
 
 
 # ============================================================================ the fork server
@@ -596,7 +597,7 @@ class KernelPool:
     """Starts and stops the kernels of one build (see the module's description).
 
     ``preload``: modules the fork server imports once (default :data:`DEFAULT_PRELOAD`; see
-    :func:`preload_for`). ``fork``: use a fork server (default: where ``os.fork`` exists).
+    :func:`preload_for`). ``fork``: use a fork server (default: on Linux, see :func:`fork_supported`).
     ``blas_threads``: BLAS/OpenMP threads per kernel. ``startup_timeout``: seconds to wait for the
     fork server and for each kernel. ``shutdown_wait``: seconds a kernel gets to end after a
     shutdown request before it is terminated, then killed.
@@ -609,7 +610,7 @@ class KernelPool:
                  blas_threads: int = 1, startup_timeout: float = 60.0, shutdown_wait: float = 2.0):
         self.fork = fork_supported() if fork is None else bool(fork)
         if self.fork and not fork_supported():
-            raise KernelError("kernels cannot be forked on this platform; use KernelPool(fork=False)")
+            raise KernelError("kernels are not forked on this platform; use KernelPool(fork=False)")
         self.blas_threads = int(blas_threads)
         self.startup_timeout = float(startup_timeout)
         self.shutdown_wait = float(shutdown_wait)
