@@ -118,3 +118,50 @@ def test_enable_sets_theme_and_svg_renderer():
 def test_vl_convert_from_spec_directly():
     spec = charts.likert_bars(_likert_frame(), order=ANSWERS).to_dict()
     assert vlc.vegalite_to_svg(spec).startswith("<svg")
+
+
+def _three_charts() -> list[alt.TopLevelMixin]:
+    return [charts.likert_bars(_likert_frame(), order=ANSWERS),
+            charts.grouped_bars(_grouped_frame(), "soort", "aandeel", "meting"),
+            charts.bars(pd.DataFrame({"c": ["a", "b"], "v": [120.0, 80.0]}), "c", "v", percent=False)]
+
+
+def test_show_chart_displays_what_ipython_displays_for_the_chart():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    formatter = InteractiveShell.instance().display_formatter
+    for chart in _three_charts():
+        data, metadata = formatter.format(chart)  # what display(chart) would publish
+        assert charts.mimebundle(chart) == (data, metadata)
+        assert set(data) == {"image/svg+xml", "text/plain"}
+
+
+def test_show_chart_does_not_validate_the_spec_again(monkeypatch):
+    from altair.utils import schemapi
+
+    from spiegel import show
+
+    shown = []
+    monkeypatch.setattr(show, "display", lambda *objs, **kw: shown.append((objs, kw)))
+    built = _three_charts()  # (building a chart validates its parts; showing it validated it all)
+    expected = [charts.mimebundle(c)[0] for c in built]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("validated against the Vega-Lite schema")
+
+    monkeypatch.setattr(schemapi, "validate_jsonschema", refuse)
+    with pytest.raises(AssertionError, match="validated"):
+        built[0].to_dict()  # altair's default path does validate
+    for chart in built:
+        show.chart(chart)
+    assert [objs[0] for objs, _ in shown] == expected
+    assert all(kw.get("raw") is True for _, kw in shown)
+
+
+def test_enable_starts_the_converter_once_in_the_background():
+    first = charts.warm_up()
+    assert first is charts.warm_up()
+    assert first.daemon and first.name == "spiegel-vl-convert-warm-up"
+    first.join(120)
+    assert not first.is_alive()
+    assert charts.to_svg(_three_charts()[2]).startswith("<svg")

@@ -3,6 +3,8 @@ it saved, and the record of the inputs it ran with (the whole build: :mod:`spieg
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,24 +42,78 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+# The papermill engine spiegel runs notebooks with (see _engine), once registered.
+_ENGINE = "spiegel"
+_engine_registered = False
+
+
+def _write_running(nb: nbformat.NotebookNode, path: str) -> None:
+    """Write the notebook of a run in progress (``<name>.running.ipynb``)."""
+    nbformat.write(nb, path)
+
+
+def _engine() -> str:
+    """Register (once) and name papermill's nbclient engine, changed in one respect: papermill is
+    asked not to write the whole notebook at the start and end of every cell (80 writes of a growing
+    notebook per chapter, about a tenth of its run). This engine writes it when the run starts (so
+    ``<name>.running.ipynb`` is there while the chapter runs, as before) and when the run fails other
+    than in a cell (the kernel died), so that the failed run can be inspected; a cell's error and
+    the finished notebook papermill writes itself."""
+    global _engine_registered
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if not _engine_registered:
+
+        class WriteAtStartAndEnd(NBClientEngine):
+            @classmethod
+            def execute_notebook(cls, nb, kernel_name, running_path=None, **kwargs):
+                if running_path:
+                    _write_running(nb, running_path)
+                try:
+                    return super().execute_notebook(nb, kernel_name, **kwargs)
+                except Exception:
+                    if running_path:
+                        _write_running(nb, running_path)
+                    raise
+
+        papermill_engines.register(_ENGINE, WriteAtStartAndEnd)
+        _engine_registered = True
+    return _ENGINE
+
+
 def execute(notebook: Path, output: Path, parameters: dict, log=sys.stderr, progress: bool = True,
-            finish=None) -> Path:
+            finish=None, pool=None) -> Path:
     """Execute ``notebook`` with papermill into ``output`` (written only on success; a failed
     run is kept beside it as ``<name>.failed.ipynb`` for inspection). ``finish(nb)`` changes
     the executed notebook before it is written (filling in the text); if it fails, so does
-    the run."""
+    the run.
+
+    The notebook runs on a kernel of its own from ``pool`` (a :class:`spiegel.kernels.KernelPool`;
+    several threads may share one), in the notebook's folder, with this process's environment;
+    without a pool, on one from a pool of its own. Either way over IPC, and stopped afterwards."""
     import papermill  # imported here: it is slow to import and only this step needs it
 
+    from spiegel.kernels import KernelPool
+
+    notebook, output = notebook.resolve(), output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.stem + ".running.ipynb")
     failed = output.with_name(output.stem + ".failed.ipynb")
     started = time.perf_counter()
     print(f"run: {notebook.name}: executing with papermill ...", file=log, flush=True)
     try:
-        papermill.execute_notebook(
-            str(notebook), str(tmp), parameters=parameters, cwd=str(notebook.parent),
-            progress_bar=progress, log_output=False, kernel_name="python3",
-        )
+        with contextlib.ExitStack() as stack:
+            if pool is None:
+                pool = stack.enter_context(KernelPool())
+            km = pool.start(cwd=notebook.parent, env=dict(os.environ))
+            stack.callback(pool.stop, km)
+            # no cwd= here: papermill would chdir this whole process (the kernel runs in the
+            # notebook's folder already), which threads running other chapters must not see
+            papermill.execute_notebook(
+                str(notebook), str(tmp), parameters=parameters, progress_bar=progress, log_output=False,
+                kernel_name="python3", km=km, engine_name=_engine(), request_save_on_cell_execute=False,
+                running_path=str(tmp),
+            )
     except Exception as exc:  # noqa: BLE001 - papermill raises several types; all mean "failed"
         if tmp.exists():
             tmp.replace(failed)
@@ -92,7 +148,7 @@ def _discard_partial(output: Path) -> None:
 
 
 def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bool = True,
-                only_if_changed: bool = False, output: Path | None = None) -> Path:
+                only_if_changed: bool = False, output: Path | None = None, pool=None) -> Path:
     """Execute one chapter with the edition's parameters into ``<build state>/notebooks`` (or
     ``output``), fill its Markdown cells from the findings register the run saved, and record the
     fingerprints of the inputs it ran with (``<name>.run.json``, checked before rendering).
@@ -100,7 +156,10 @@ def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bo
     ``only_if_changed``: when the executed notebook's run record names exactly the chapter's current
     inputs (``spiegel.buildstate.chapter_inputs``: its notebook, its view of the params, its data,
     its own and the shared code; e.g. another chapter's params changed, or data changed and changed
-    back), do not execute again."""
+    back), do not execute again.
+
+    ``pool``: the :class:`spiegel.kernels.KernelPool` to take the kernel from (chapters run side by
+    side share one); by default one of its own, preloading what this chapter imports."""
     from spiegel.buildstate import chapter_inputs, stale_reasons, write_run_record
     from spiegel.chapter import findings_path
     from spiegel.findings import load
@@ -126,7 +185,13 @@ def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bo
                    notebook=chapter.notebook.name)
 
     try:
-        execute(chapter.notebook, output, {"params_path": str(edition.path)}, log, progress, finish=fill)
+        with contextlib.ExitStack() as stack:
+            if pool is None:
+                from spiegel.kernels import DEFAULT_PRELOAD, KernelPool
+
+                pool = stack.enter_context(KernelPool(DEFAULT_PRELOAD + (f"spiegel.chapters.{chapter.id}",)))
+            execute(chapter.notebook, output, {"params_path": str(edition.path)}, log, progress, finish=fill,
+                    pool=pool)
     except BaseException:
         _discard_partial(output)  # Ctrl-C / SIGTERM: papermill's own handling does not run
         raise

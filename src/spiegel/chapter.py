@@ -71,10 +71,10 @@ def open(params_path: str | Path, chapter_id: str) -> Session:  # noqa: A001 - r
     """Set a chapter up: its view of the params, data, findings register, static charts."""
     from spiegel import charts
 
+    charts.enable()  # first: vl-convert starts in the background while the data loads
     edition = load_params(params_path).for_chapter(chapter_id)
     module = module_for(chapter_id)
     data = module.load(edition)
-    charts.enable()
     return Session(chapter_id, edition, module, data, module.findings(data))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import textwrap
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -93,9 +94,59 @@ def theme() -> alt.theme.ThemeConfig:
 
 
 def enable() -> None:
-    """Activate the spiegel theme and the SVG renderer (static vector charts in notebooks)."""
+    """Activate the spiegel theme and the SVG renderer (static vector charts in notebooks), and
+    start vl-convert in the background (see :func:`warm_up`)."""
     alt.theme.enable(THEME)
     alt.renderers.enable("svg")
+    warm_up()
+
+
+_warm_up_lock = threading.Lock()
+_warm_up_thread: threading.Thread | None = None
+# The smallest chart that makes vl-convert load what the report's charts need: its JavaScript
+# engine with Altair's Vega-Lite version, and the font (text is measured with it).
+_WARM_UP_SPEC: dict[str, Any] = {
+    "data": {"values": [{"a": "x", "b": 1}]},
+    "mark": {"type": "text", "font": FONT},
+    "encoding": {"text": {"field": "a", "type": "nominal"}, "x": {"field": "b", "type": "quantitative"}},
+}
+
+
+def warm_up() -> threading.Thread:
+    """Start vl-convert's JavaScript engine in a background thread, once per process: its first
+    conversion takes about a second, which then overlaps with the chapter's data loading instead of
+    delaying its first chart. The engine is the same either way, so the SVGs are too."""
+    global _warm_up_thread
+    with _warm_up_lock:
+        if _warm_up_thread is None:
+            _warm_up_thread = threading.Thread(target=_warm_up, name="spiegel-vl-convert-warm-up", daemon=True)
+            _warm_up_thread.start()
+        return _warm_up_thread
+
+
+def _warm_up() -> None:
+    try:
+        import vl_convert as vlc
+        from altair.utils._importers import vl_version_for_vl_convert
+
+        vlc.vegalite_to_svg(_WARM_UP_SPEC, vl_version=vl_version_for_vl_convert())
+    except Exception:  # noqa: BLE001, S110 - only a head start; the first chart reports real problems
+        pass
+
+
+def mimebundle(chart: alt.TopLevelMixin) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What displaying ``chart`` shows, as (data, metadata): the active renderer's output (with
+    :func:`enable`: the SVG) and the ``text/plain`` repr, as IPython's ``display(chart)`` gives it,
+    without validating the spec against the Vega-Lite JSON schema on every display (that takes
+    longer than drawing a small chart; the chart functions' specs are validated in the tests).
+    The spec, and so the SVG, is the same either way."""
+    from altair.utils.schemapi import debug_mode
+
+    with debug_mode(False):  # (else the parts made while converting are validated one by one)
+        spec = chart.to_dict(validate=False, context={"pre_transform": False})
+    bundle = alt.renderers.get()(spec)
+    data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+    return {**data, "text/plain": repr(chart)}, dict(metadata or {})
 
 
 def _ensure_theme() -> None:

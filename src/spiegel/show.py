@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML, display
 
+from spiegel import charts
 from spiegel.sdc import check_aggregate
 
 
@@ -20,5 +21,7 @@ def table(frame: pd.DataFrame) -> None:
 
 
 def chart(chart) -> None:
-    """Show a chart built by :mod:`spiegel.charts`."""
-    display(chart)
+    """Show a chart built by :mod:`spiegel.charts` (what ``display(chart)`` shows, see
+    :func:`spiegel.charts.mimebundle`)."""
+    data, metadata = charts.mimebundle(chart)
+    display(data, metadata=metadata, raw=True)
