@@ -12,6 +12,10 @@ the recovery). The old path is the pandas computation kept as the tests' oracle
 (tests/register_reference.py: the files read whole into pandas); the new one is the chapter's
 (src/spiegel/chapters/gemeenten/register.py: DuckDB over the Parquet files).
 
+The files are built in a subprocess too, so that this process stays small: on Linux a subprocess's
+``ru_maxrss`` starts from the peak of the process that started it (it is kept across fork and
+exec), so a parent holding ten million rows would show in every measurement.
+
 Reported per size and path: the wall time of reading plus computing (imports excluded), the CPU
 time of the same (user + system; above the wall time when both cores work), the peak RSS of the
 subprocess (``resource.getrusage(...).ru_maxrss``, imports included), and new/old ratios; then
@@ -90,48 +94,48 @@ def worker(path: str, personen: str, starts: str) -> None:
                       "rss_mb": cpu1.ru_maxrss / 1024, "digest": _digest(tabel_2, figuur_3, reg)}))
 
 
-def measure(path: str, personen: Path, starts: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--worker", path, str(personen), str(starts)],
-                         cwd=ROOT, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(f"the {path} path failed on {personen.name}:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def build(tmp: Path, factor: int, base_n: int) -> tuple[Path, Path, int, int]:
-    """Register files ``factor`` times the 2022 size (the largest at least ``AT_LEAST`` persons)."""
+def build(factor: int, folder: str) -> None:
+    """Write register files ``factor`` times the 2022 size into ``folder`` (the largest case at
+    least ``AT_LEAST`` persons; 1x: the 2022 files as they are); prints them as one JSON line."""
     import pyarrow.parquet as pq
 
     sys.path.insert(0, str(ROOT / "tests"))
     import register_reference as reference
 
     edition = _edition("data/2022/cbs_srg_personen.parquet", "data/2022/cbs_srg_starts.parquet")
-    if factor == 1:
-        paths = edition.sources["cbs_srg_personen"].path, edition.sources["cbs_srg_starts"].path
-    else:
-        n = factor * base_n if factor != max(FACTORS) else max(factor * base_n, AT_LEAST)
+    paths = edition.sources["cbs_srg_personen"].path, edition.sources["cbs_srg_starts"].path
+    if factor != 1:
+        base = pq.read_metadata(paths[0]).num_rows
+        n = factor * base if factor != max(FACTORS) else max(factor * base, AT_LEAST)
         frames = reference.read(edition)
         personen, starts = reference.resample(frames.personen, frames.starts, n, SEED + factor)
-        paths = (reference.write(personen, tmp / f"personen_{factor}x.parquet"),
-                 reference.write(starts, tmp / f"starts_{factor}x.parquet"))
-        del frames, personen, starts
-    return (*paths, pq.read_metadata(paths[0]).num_rows, pq.read_metadata(paths[1]).num_rows)
+        paths = (reference.write(personen, Path(folder) / f"personen_{factor}x.parquet"),
+                 reference.write(starts, Path(folder) / f"starts_{factor}x.parquet"))
+    print(json.dumps({"personen": str(paths[0]), "starts": str(paths[1]),
+                      "n_personen": pq.read_metadata(paths[0]).num_rows,
+                      "n_starts": pq.read_metadata(paths[1]).num_rows}))
+
+
+def _run(*args: str) -> dict:
+    """This script with ``args`` in a fresh subprocess; its last output line, as JSON."""
+    out = subprocess.run([sys.executable, __file__, *args], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
     if not (ROOT / "data" / "2022" / "cbs_srg_personen.parquet").exists():
         print("run `make data` first (the 2022 synthetic register)", file=sys.stderr)
         return 1
-    import pyarrow.parquet as pq
-
-    base_n = pq.read_metadata(ROOT / "data" / "2022" / "cbs_srg_personen.parquet").num_rows
     rows, same = [], True
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="register-scale-") as tmp:
         for factor in FACTORS:
-            personen, starts, n_p, n_s = build(Path(tmp), factor, base_n)
-            new = measure("new", personen, starts)
-            old = measure("old", personen, starts)
+            files = _run("--build", str(factor), tmp)
+            personen, starts, n_p, n_s = files["personen"], files["starts"], files["n_personen"], files["n_starts"]
+            new = _run("--worker", "new", personen, starts)
+            old = _run("--worker", "old", personen, starts)
             same &= new["digest"] == old["digest"]
             rows.append((factor, n_p, n_s, old, new))
             print(f"  {factor:>2}x done ({n_p:,} persons): old {old['wall']:.2f} s, new {new['wall']:.2f} s",
@@ -151,15 +155,21 @@ def main() -> int:
     print(f"{n_p:,} persons ({n_s:,} starts), new path: {new['wall']:.2f} s (<= {BOUND_SECONDS:g} s: "
           f"{'yes' if fast else 'NO'}), peak RSS {new['rss_mb']:.0f} MB (<= {BOUND_MB:.0f} MB: "
           f"{'yes' if small else 'NO'}); imports {new['imports']:.2f} s not counted")
-    print(f"both paths gave the same figures at every size: {'yes' if same else 'NO'}")
+    print(f"both paths gave the same figures at every size: {'yes' if same else 'NO'}; this process's own peak "
+          f"RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (a subprocess's ru_maxrss "
+          f"starts from it)")
     return 0
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs=3, metavar=("PATH", "PERSONEN", "STARTS"), help=argparse.SUPPRESS)
+    parser.add_argument("--build", nargs=2, metavar=("FACTOR", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(*args.worker)
+        sys.exit(0)
+    if args.build:
+        build(int(args.build[0]), args.build[1])
         sys.exit(0)
     sys.exit(main())

@@ -40,8 +40,8 @@ from spiegel.params import Edition
 #: The column with each row's position in its file (0-based), as DuckDB's Parquet reader names it.
 ROW = "file_row_number"
 ID = "persoon_id"
-#: DuckDB's working memory per query. Ten million persons need less; a larger register spills to
-#: a temporary folder instead of growing the process (the peak stays near 1 GB at most).
+#: DuckDB's working memory (buffers, hash tables, the flags table) per session. Ten million persons
+#: need less; beyond it DuckDB spills to a temporary folder instead of growing the process.
 MEMORY_LIMIT = "512MB"
 
 
@@ -170,7 +170,7 @@ class _Session:
     spills to a temporary folder, removed with the session. One query at a time (``lock``)."""
 
     def __init__(self) -> None:
-        spill = tempfile.TemporaryDirectory(prefix="spiegel-duckdb-")
+        spill = tempfile.TemporaryDirectory(prefix="spiegel-duckdb-", ignore_cleanup_errors=True)
         self.con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill.name})
         self.lock = threading.Lock()
         self._close = weakref.finalize(self, _close, self.con, spill)
@@ -186,8 +186,10 @@ class _Session:
 
 
 def _close(con: duckdb.DuckDBPyConnection, spill: tempfile.TemporaryDirectory) -> None:
-    con.close()
-    spill.cleanup()
+    try:
+        con.close()
+    finally:
+        spill.cleanup()
 
 
 # --------------------------------------------------------------------------- starts per person
