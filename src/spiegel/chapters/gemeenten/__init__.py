@@ -24,6 +24,7 @@ import yaml
 
 from spiegel import fmt, sdc, stats
 from spiegel.chapters.common import AGREE, LIKERT_LABELS, LIKERT_ORDER, ChapterData  # noqa: F401 - AGREE re-exported
+from spiegel.chapters.gemeenten import register
 from spiegel.findings import Figure, Register
 from spiegel.io import read_source
 from spiegel.params import Edition
@@ -74,15 +75,17 @@ SAMENWERKING_KM: dict[str, str] = LABELS["samenwerking_km"]
 
 @dataclass(frozen=True)
 class Data(ChapterData):
-    """The chapter's sources, read once."""
+    """The chapter's sources, read once: the survey and CBS tables as pandas frames, the register
+    (``personen``, ``starts``) as its Parquet files (:class:`register.ParquetTable`; a test may
+    hand in changed copies as pandas frames)."""
 
     edition: Edition
     klanten: pd.DataFrame
     km: pd.DataFrame
     trend: pd.DataFrame
     bijstand: pd.DataFrame
-    personen: pd.DataFrame
-    starts: pd.DataFrame
+    personen: register.Table
+    starts: register.Table
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def sample(self, name: str) -> pd.DataFrame:
@@ -116,7 +119,9 @@ def derive(klanten: pd.DataFrame) -> pd.DataFrame:
 
 
 def load(edition: Edition) -> Data:
-    """Read every source of the chapter and add the derived survey variables."""
+    """Read every source of the chapter and add the derived survey variables. The register
+    (persons and starts) stays in its Parquet files: DuckDB aggregates it there when a figure
+    needs it (:mod:`.register`)."""
     analysis(edition)  # fail early, naming the params key, when a choice is missing
     return Data(
         edition=edition,
@@ -124,8 +129,8 @@ def load(edition: Edition) -> Data:
         km=read_source(edition, SOURCE_KM),
         trend=read_source(edition, SOURCE_TREND),
         bijstand=read_source(edition, SOURCE_BIJSTAND),
-        personen=read_source(edition, SOURCE_PERSONEN),
-        starts=read_source(edition, SOURCE_STARTS),
+        personen=register.open_table(edition, SOURCE_PERSONEN),
+        starts=register.open_table(edition, SOURCE_STARTS),
     )
 
 
@@ -316,22 +321,32 @@ def _period_months(data: Data, period: str) -> pd.PeriodIndex:
     return _months(data.edition["periods"][period])
 
 
-def _started_flags(data: Data) -> tuple[np.ndarray, dict]:
-    """Per person (rows aligned with ``data.personen``): whether a provision of each type started
-    in each period, as a boolean matrix and the column of each (voorziening, period)."""
+def _flags(data: Data) -> register.Flags:
+    """Per person with a start in a period: which provisions (and whether any) started in which
+    period, as bits (see :func:`register.start_flags`). Depends on the starts and the periods."""
     if "flags" not in data._cache:
-        ids = data.personen["persoon_id"]
-        columns, flags = {}, []
-        for period in PERIODS:
-            months = _period_months(data, period).astype(str)
-            s = data.starts[data.starts["startmaand"].isin(months)]
-            for v in VOORZIENINGEN:
-                columns[(v, period)] = len(flags)
-                flags.append(ids.isin(s.loc[s["voorziening"] == v, "persoon_id"]).to_numpy())
-            columns[("any", period)] = len(flags)
-            flags.append(ids.isin(s["persoon_id"]).to_numpy())
-        data._cache["flags"] = (np.column_stack(flags), columns)
+        periods = {p: list(_period_months(data, p).astype(str)) for p in PERIODS}
+        data._cache["flags"] = register.start_flags(data.starts, periods, list(VOORZIENINGEN))
     return data._cache["flags"]
+
+
+def register_dims() -> list[str]:
+    """The group columns of the persons the chapter reports on (Tabel 2, the register
+    comparisons and changes), counted together in one pass over the persons."""
+    cfg = spec()
+    dims = [by for _, by, _ in cfg["tabel_2"]["groups"] if by]
+    dims += [c["by"] for c in cfg["register_comparisons"] + cfg["register_changes"]]
+    return list(dict.fromkeys(dims))
+
+
+def _cells(data: Data, by: str | None) -> pd.DataFrame:
+    """The persons per cell of the chapter's group columns (and ``by``, when it is another
+    column) and the period memberships (see :func:`register.person_cells`)."""
+    dims = register_dims() if by is None or by in register_dims() else [by]
+    key = ("rates", "cells", tuple(dims))
+    if key not in data._cache:
+        data._cache[key] = register.person_cells(data.personen, _flags(data), dims, PERIODS)
+    return data._cache[key]
 
 
 def register_rates(data: Data, by: str | None = None, voorzieningen=None, *, suppress: bool = True) -> pd.DataFrame:
@@ -350,20 +365,24 @@ def register_rates(data: Data, by: str | None = None, voorzieningen=None, *, sup
 
 
 def _rates(data: Data, by: str | None, wanted: list[str]) -> pd.DataFrame:
-    flags, columns = _started_flags(data)
+    flags, cells = _flags(data), _cells(data, by)
     rows = []
     for period in PERIODS:
-        member = data.personen[f"in_periode_{period}"].to_numpy()
+        member = cells[cells[f"in_periode_{period}"].fillna(False).astype(bool)]
+        counted = ["personen", *(f"bit_{flags.bits[(v, period)]}" for v in wanted)]
         if by:
-            codes, names = pd.factorize(data.personen.loc[member, by])
+            grouped = member.groupby(by, dropna=False, sort=False)
+            groups = grouped[counted].sum().join(grouped["eerste"].min()).sort_values("eerste", kind="stable")
         else:
-            codes, names = np.zeros(int(member.sum()), dtype=int), ["totaal"]
-        sizes = np.bincount(codes, minlength=len(names))
+            groups = pd.DataFrame([member[counted].sum()], index=["totaal"])
+        sizes = groups["personen"].to_numpy(dtype="int64")
         for v in wanted:
-            counts = np.bincount(codes, weights=flags[member, columns[(v, period)]], minlength=len(names))
-            for g, size, count in zip(names, sizes, counts):
+            counts = groups[f"bit_{flags.bits[(v, period)]}"].to_numpy(dtype="float64")
+            with np.errstate(invalid="ignore"):  # a period without persons: a share of NaN
+                shares = counts / sizes
+            for g, size, count, share in zip(groups.index, sizes, counts, shares):
                 rows.append({"voorziening": v, "periode": period, "groep": g, "personen": int(size),
-                             "met_start": int(count), "aandeel": count / size})
+                             "met_start": int(count), "aandeel": share})
     return pd.DataFrame(rows)
 
 
@@ -381,9 +400,17 @@ def tabel_2(data: Data) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _monthly(data: Data) -> pd.DataFrame:
+    """The number of starts per provision and month (see :func:`register.monthly_starts`)."""
+    if ("starts", "monthly") not in data._cache:
+        data._cache[("starts", "monthly")] = register.monthly_starts(data.starts)
+    return data._cache[("starts", "monthly")]
+
+
 def start_counts(data: Data, months) -> dict[str, int]:
     """Numbers of started provisions per type in ``months`` (YYYY-MM strings)."""
-    counts = data.starts.loc[data.starts["startmaand"].isin(list(months)), "voorziening"].value_counts()
+    monthly = _monthly(data)
+    counts = monthly.loc[monthly["startmaand"].isin(list(months))].groupby("voorziening")["n"].sum()
     return {v: int(counts.get(v, 0)) for v in VOORZIENINGEN}
 
 
@@ -404,7 +431,7 @@ def recovery_months(data: Data) -> dict[str, pd.PeriodIndex]:
     crisis, the first crisis months), checked against the register data."""
     herstel = data.choices["herstel"]
     months = {key: _months(herstel[key]) for key in ("na", "voor", "crisis")}
-    available = {str(m) for m in data.starts["startmaand"].unique()}
+    available = {str(m) for m in _monthly(data)["startmaand"].unique()}
     for key, index in months.items():
         lacking = [str(m) for m in index if str(m) not in available]
         if lacking:
@@ -522,9 +549,15 @@ def findings(data: Data) -> Register:
     for r in spec()["rankings"]:
         reg.ranking(r["id"], r["items"], label=r["label"], section=r["section"])
     _tabel_1(reg, data)
+    register_findings(reg, data)
+    return reg
+
+
+def register_findings(reg: Register, data: Data) -> None:
+    """Register what the text states from the CBS register: Tabel 2's totals, the group
+    comparisons and changes, Figuur 3's changes and the recovery."""
     _register(reg, data)
     _starts(reg, data)
-    return reg
 
 
 def estimates(data: Data) -> dict[str, Estimate]:
