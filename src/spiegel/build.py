@@ -8,10 +8,12 @@ import os
 import sys
 import time
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from spiegel.params import Chapter, Edition
+
+if TYPE_CHECKING:
+    import nbformat
 
 # Metadata that papermill and jupyter write per run; stripped so executed notebooks are stable.
 _VOLATILE_CELL_METADATA = ("papermill", "execution", "ExecuteTime")
@@ -49,6 +51,8 @@ _engine_registered = False
 
 def _write_running(nb: nbformat.NotebookNode, path: str) -> None:
     """Write the notebook of a run in progress (``<name>.running.ipynb``)."""
+    import nbformat
+
     nbformat.write(nb, path)
 
 
@@ -91,6 +95,7 @@ def execute(notebook: Path, output: Path, parameters: dict, log=sys.stderr, prog
     The notebook runs on a kernel of its own from ``pool`` (a :class:`spiegel.kernels.KernelPool`;
     several threads may share one), in the notebook's folder, with this process's environment;
     without a pool, on one from a pool of its own. Either way over IPC, and stopped afterwards."""
+    import nbformat
     import papermill  # imported here: it is slow to import and only this step needs it
 
     from spiegel.kernels import KernelPool

@@ -85,13 +85,15 @@ def _write_book(edition, args, *, only_if_stale: bool) -> None:
     print(f"render: {args.renderer}: book written to {path} ({time.perf_counter() - started:.1f}s)", file=sys.stderr)
 
 
-def _ready(edition, args) -> int:
-    """Print "publication ready" only after checking the book's manifest against the files now."""
+def _ready(edition, args, verified: bool = False) -> int:
+    """Print "publication ready" only after checking the book's manifest against the files now
+    (``verified``: ``spiegel build`` has just done so)."""
     from spiegel.buildstate import shown_path, verify_book
-    from spiegel.render.book import pdf_name
+    from spiegel.render import pdf_name
 
     out = _book_dir(edition, args)
-    verify_book(edition, _executed(edition), out, args.renderer)
+    if not verified:
+        verify_book(edition, _executed(edition), out, args.renderer)
     try:
         shown = out.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
@@ -127,7 +129,7 @@ def _build(edition, args) -> int:
     command = os.environ.get("SPIEGEL_COMMAND") or f"spiegel build --until {args.until}"
     book = build(edition, until=args.until, renderer=args.renderer, out=Path(args.out) if args.out else None,
                  jobs=args.jobs, command=command)
-    return _ready(edition, args) if book is not None else 0
+    return _ready(edition, args, verified=True) if book is not None else 0
 
 
 def _lock(edition, args) -> int:

@@ -191,7 +191,7 @@ def stale_chapters(edition: Edition) -> dict[str, str]:
     for chapter in edition.chapters:
         why = stale_reasons(edition, chapter, executed_path(edition, chapter))
         if why:
-            out[chapter.id] = "; ".join(why)
+            out[chapter.id] = "; ".join(why[:3]) + (f"; and {len(why) - 3} more" if len(why) > 3 else "")
     return out
 
 
@@ -324,7 +324,7 @@ def build(edition: Edition, *, until: str = "report", renderer: str = "pandoc", 
                 if until == "report":
                     _guarded(_render_step, edition, by_key["render"], progress, renderer, out)
                     from spiegel.build import executed_path
-                    from spiegel.render.book import pdf_name
+                    from spiegel.render import pdf_name
 
                     verify_book(edition, {c.id: executed_path(edition, c) for c in edition.chapters}, out, renderer)
                     outputs.append(f"book: {shown_path(out, edition.root)}/index.html and "

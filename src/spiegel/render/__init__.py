@@ -18,9 +18,14 @@ from spiegel.render.errors import RenderError
 if TYPE_CHECKING:
     from spiegel.params import Edition
 
-__all__ = ["RenderError", "render_book", "RENDERERS"]
+__all__ = ["RenderError", "render_book", "pdf_name", "RENDERERS"]
 
 RENDERERS = ("pandoc", "quarto")
+
+
+def pdf_name(edition: "Edition") -> str:
+    """The PDF's file name in the book folder."""
+    return f"spiegel-bestaanszekerheid-{edition.edition}.pdf"
 
 
 def render_book(

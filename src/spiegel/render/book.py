@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from spiegel.render import pdf_name
 from spiegel.render.errors import RenderError
 from spiegel.render.notebook import ChapterSource, prepare_chapter
 
@@ -43,10 +44,6 @@ EXTERNAL_LOAD = re.compile(
 
 def resource_dir() -> Path:
     return Path(str(resources.files("spiegel.render")))
-
-
-def pdf_name(edition: Any) -> str:
-    return f"spiegel-bestaanszekerheid-{edition.edition}.pdf"
 
 
 def _pub_date(edition: Any) -> dt.date | None:
