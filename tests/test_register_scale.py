@@ -14,14 +14,16 @@ months and every register finding), counts exactly and shares to float precision
 - the 2022 register handed in as changed pandas frames (as the chapter's tests change the data);
 - registers with a period nobody is in, or a group in one period only (the rates only).
 
-And: ``load`` leaves the register in its files (nothing reads it into pandas), and a register file
-that is missing, empty, unreadable or lacks a column stops with a message naming it.
+And: ``load`` leaves the register in its files (nothing reads it into pandas), a register file
+that is missing, empty, unreadable or lacks a column stops with a message naming it, and DuckDB's
+spill folder exists only while it spills.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -290,3 +292,19 @@ def test_a_register_file_without_a_column_names_the_dataset_and_column(edition, 
     data = ch.load(written(edition, tmp_path, personen, starts))
     with pytest.raises(SourceError, match=rf"dataset '{source}': has no column\(s\) {column}, which .* needs"):
         ch.tabel_2(data)
+
+
+def test_duckdb_sessions_leave_no_folder_behind(gemeenten, monkeypatch, tmp_path):
+    """DuckDB spills beyond ``MEMORY_LIMIT`` into a folder of its own in the temporary folder: made
+    only when it spills (a kernel that is killed leaves nothing), removed when the session ends."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    data = replace(gemeenten, _cache={})
+    ch.tabel_2(data), ch.figuur_3(data)
+    assert data._cache["flags"].rows > 0 and list(tmp_path.iterdir()) == []  # nothing spilled, nothing made
+    monkeypatch.setattr(register, "MEMORY_LIMIT", "100MB")
+    session = register._Session()
+    session.con.sql("SELECT count(*) FROM (SELECT range % 6000000 AS g, count(*) FROM range(12000000) GROUP BY g)"
+                    ).fetchall()
+    assert [p.name.startswith("spiegel-duckdb-") for p in tmp_path.iterdir()] == [True]  # it spilled
+    session.close()
+    assert list(tmp_path.iterdir()) == []

@@ -20,8 +20,11 @@ the data) goes through the same queries.
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 import threading
+import uuid
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -167,11 +170,12 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping | None, tab
 
 class _Session:
     """An in-memory DuckDB whose working memory is bounded by ``MEMORY_LIMIT``; beyond it DuckDB
-    spills to a temporary folder, removed with the session. One query at a time (``lock``)."""
+    spills to a folder in the system's temporary folder, which it makes only when it spills and
+    which is removed with the session. One query at a time (``lock``)."""
 
     def __init__(self) -> None:
-        spill = tempfile.TemporaryDirectory(prefix="spiegel-duckdb-", ignore_cleanup_errors=True)
-        self.con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill.name})
+        spill = Path(tempfile.gettempdir()) / f"spiegel-duckdb-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self.con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
         self.lock = threading.Lock()
         self._close = weakref.finalize(self, _close, self.con, spill)
 
@@ -185,11 +189,11 @@ class _Session:
         self.close()
 
 
-def _close(con: duckdb.DuckDBPyConnection, spill: tempfile.TemporaryDirectory) -> None:
+def _close(con: duckdb.DuckDBPyConnection, spill: Path) -> None:
     try:
         con.close()
     finally:
-        spill.cleanup()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- starts per person
