@@ -148,7 +148,8 @@ def main() -> int:
                        == digests(ROOT / "data" / "2022")))
 
     print(f"old: {args.base}   new: this checkout   runs per step and side: {args.repeat}   (medians)")
-    print(f"{'step':28s} {'old wall':>9s} {'new wall':>9s} {'ratio':>7s}   {'old cpu':>8s} {'new cpu':>8s} {'ratio':>7s}")
+    print(f"{'step':28s} {'old wall':>9s} {'new wall':>9s} {'ratio':>7s}   "
+          f"{'old cpu':>8s} {'new cpu':>8s} {'ratio':>7s}")
     for name, sides in results.items():
         (ow, oc), (nw, nc) = [[statistics.median(t[i] for t in sides[side]) for i in (0, 1)]
                               for side in ("old", "new")]

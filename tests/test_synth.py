@@ -169,7 +169,8 @@ def _register_with_frames(cfg: dict, seed: int) -> tuple[pd.DataFrame, pd.DataFr
                 cells = pop.groupby(["geslacht", "herkomst"]).size().rename("n").reset_index()
                 printed = {label: v[0 if period == "voor" else 1] for label, v in cfg["tabel_2"][voorziening].items()}
                 chosen = []
-                for (g, h, size), rate in zip(cells.itertuples(index=False), gemeenten._solve_cell_rates(cells, printed)):
+                rates = gemeenten._solve_cell_rates(cells, printed)
+                for (g, h, size), rate in zip(cells.itertuples(index=False), rates):
                     sel = np.flatnonzero((pop["geslacht"].to_numpy() == g) & (pop["herkomst"].to_numpy() == h))
                     chosen.append(sel[gemeenten._pick(rng, weight[sel], int(round(rate * size)))])
                 chosen = np.concatenate(chosen)
@@ -182,8 +183,10 @@ def _register_with_frames(cfg: dict, seed: int) -> tuple[pd.DataFrame, pd.DataFr
         level = cfg["monthly_level_2021"].get(voorziening, cfg["monthly_level_2021"]["default"])
         k = int(round(starts[-2]["startmaand"].isin(["2019-03", "2019-04", "2019-05", "2019-06"]).sum() * level))
         pop = persons[in_na]
-        ids = pop["persoon_id"].to_numpy()[gemeenten._pick(rng, pop["leeftijd"].map(effects["leeftijd"]["na"]).to_numpy(float), k)]
-        starts.append(pd.DataFrame({"persoon_id": ids, "voorziening": voorziening, "startmaand": draw_months("na_2021", k)}))
+        age_w = pop["leeftijd"].map(effects["leeftijd"]["na"]).to_numpy(float)
+        ids = pop["persoon_id"].to_numpy()[gemeenten._pick(rng, age_w, k)]
+        starts.append(pd.DataFrame({"persoon_id": ids, "voorziening": voorziening,
+                                    "startmaand": draw_months("na_2021", k)}))
     frame = pd.concat(starts, ignore_index=True).drop_duplicates(["persoon_id", "voorziening", "startmaand"])
     frame = frame.sort_values(["persoon_id", "voorziening", "startmaand"]).reset_index(drop=True)
     text = {"geslacht": "str", "leeftijd": "str", "herkomst": "str", "gemeentegrootte": "str"}

@@ -718,7 +718,8 @@ class _Run:
                     if failed:
                         detail = gx.ExpectationSuite(name=f"{suite.name}-failed", expectations=failed)
                         validator.result_format = RESULT_FORMAT
-                        again = {r.expectation_config.id: r for r in validator.validate_expectation_suite(detail).results}
+                        detailed = validator.validate_expectation_suite(detail).results
+                        again = {r.expectation_config.id: r for r in detailed}
                         passed = [again.get(r.expectation_config.id, r) for r in passed]
                     results += passed
         except Exception as exc:  # noqa: BLE001 - a GX crash must still name the dataset
