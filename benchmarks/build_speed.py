@@ -105,7 +105,8 @@ def edit_chapter(project: Path, run: int) -> None:
     path = project / "notebooks" / "04_wsp.ipynb"
     nb = json.loads(path.read_text("utf-8"))
     cell = next(c for c in nb["cells"] if c["cell_type"] == "markdown" and len("".join(c["source"])) > 200)
-    cell["source"] = ["".join(cell["source"]) + f" Dit is bewerking {run}."]
+    ordinal = ("eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste")[run % 8]
+    cell["source"] = ["".join(cell["source"]) + f" Dit is de {ordinal} bewerking."]  # no typed numbers
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", "utf-8")
 
 
