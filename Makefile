@@ -43,7 +43,12 @@ venv: $(INSTALLED)
 
 # A local virtual environment with the pinned dependencies of pyproject.toml, on the Python version
 # the README names (checked first, with a message saying what to install or set).
+# A .venv that is a link (a copy of the project using another one's environment) is never set up
+# from here: that would point the other project's installed package at this copy.
 $(INSTALLED): pyproject.toml
+ifeq ($(shell test -L $(VENV) && echo link),link)
+	@echo "spiegel: $(VENV) links to $$(readlink $(VENV)); not set up from here (make venv there)" >&2
+else
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 13) else 1)' 2>/dev/null || { \
 	  echo "spiegel: needs Python 3.11 or 3.12 (see README, Requirements); '$(PYTHON)' is" \
 	    "$$($(PYTHON) --version 2>&1 || echo 'not installed'). Install it, or name one: make $(MAKECMDGOALS) PYTHON=python3.11" >&2; \
@@ -53,6 +58,7 @@ $(INSTALLED): pyproject.toml
 	@start=$$(date +%s); $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' \
 	  && echo "spiegel: $(VENV) ready ($$(( $$(date +%s) - start )) s)"
 	@touch $@
+endif
 
 # An unknown edition or a params file that does not exist: say so before anything runs.
 params-file:

@@ -492,3 +492,55 @@ def test_a_notebook_asking_for_another_chapters_analysis_fails_naming_it(ran, tm
         assert "chapter 'uwv' asked for the analysis choices of chapter 'gemeenten'" in output, output
     finally:
         path.write_bytes(original)
+
+
+# --------------------------------------------------------------------------- the validation gate
+
+
+def _gate_after_a_passed_validation(project: Path) -> Path:
+    """Record a passed validation of the project's current inputs (as ``spiegel validate`` does)."""
+    ed = load_params(project / PARAMS)
+    ed.build_dir.mkdir(parents=True, exist_ok=True)
+    (ed.build_dir / "validation.html").write_text("passed\n", "utf-8")
+    buildstate.write_gate(ed, buildstate.current_inputs(ed), True)
+    return project / PARAMS
+
+
+def _gate(project: Path) -> list[str]:
+    ed = load_params(project / PARAMS)
+    return buildstate.gate_problems(ed, buildstate.current_inputs(ed))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_a_chapters_analysis_choice_does_not_validate_the_data_again(project, chapter):
+    params = _gate_after_a_passed_validation(project)
+    assert _gate(project) == []
+    _edit(params, *ANALYSIS_CHANGES[chapter][:2])
+    assert _gate(project) == []  # the contracts read no analysis choice
+    assert list(stale(project)) == [chapter]
+
+
+@pytest.mark.parametrize("key", ["disclosure_threshold", "periods.na.label", "statistics.alpha"])
+def test_params_outside_analysis_validate_the_data_again(project, key):
+    params = _gate_after_a_passed_validation(project)
+    _edit(params, *SHARED_PARAMS[key])
+    problems = _gate(project)
+    assert len(problems) == 1 and problems[0].startswith("changed since the last validation: params")
+
+
+def test_a_comment_in_the_params_does_not_validate_again(project):
+    params = _gate_after_a_passed_validation(project)
+    _append(params)
+    assert _gate(project) == []
+
+
+@pytest.mark.parametrize("key", ["analysis", "analysis.gemeenten.caseload_threshold"])
+def test_a_contract_rule_may_not_read_an_analysis_choice(edition, key):
+    from types import SimpleNamespace
+
+    from spiegel import contracts
+
+    run = SimpleNamespace(edition=edition, params_file=PARAMS)
+    with pytest.raises(contracts._ParamsProblem, match=f"a contract rule reads '{key}'"):
+        contracts._param(run, key)
+    assert contracts._param(run, "disclosure_threshold") == edition.disclosure_threshold

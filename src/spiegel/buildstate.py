@@ -156,6 +156,7 @@ def current_inputs(edition: Edition) -> dict[str, Any]:
     code = {group: sha256_files(files) for group, files in code_files(edition).items()}
     return {
         "params": {"file": shown_path(edition.path, root), "sha256": sha256_file(edition.path)},
+        "gate_params": gate_params_digest(edition),
         "data": data,
         "contracts": contracts,
         "notebooks": notebooks,
@@ -200,10 +201,18 @@ def update_state(edition: Edition) -> None:
 # the gate and the chapter run records
 
 
+def gate_params_digest(edition: Edition) -> str:
+    """The params as the contracts read them: parsed (a comment or re-indenting is no change), and
+    without the chapters' ``analysis:`` choices, which no contract may read (``spiegel.contracts``
+    refuses such a key), so changing a chapter's choice does not validate the data again."""
+    return params_digest({k: v for k, v in edition.raw.items() if k != "analysis"})
+
+
 def gate_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
-    """What a validation is about: the params, every data file, every contract, the gate's code."""
+    """What a validation is about: the params the contracts read, every data file, every contract,
+    the gate's code."""
     return {
-        "params": inputs["params"]["sha256"],
+        "params": inputs["gate_params"],
         "data": {k: v["sha256"] for k, v in inputs["data"].items()},
         "contracts": {k: v["sha256"] for k, v in inputs["contracts"].items()},
         "code": inputs["code"]["validation"],

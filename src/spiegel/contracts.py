@@ -356,7 +356,12 @@ def _parts_sum_to_total(df, run, *, group, category, value, total):
 
 
 def _param(run, key: str) -> Any:
-    """The params value at dotted ``key``; ``_ParamsProblem`` naming the key if it is absent."""
+    """The params value at dotted ``key``; ``_ParamsProblem`` naming the key if it is absent. The
+    chapters' ``analysis:`` choices are not for contracts (the validation's fingerprint leaves them
+    out, see ``spiegel.buildstate.gate_params_digest``)."""
+    if key.split(".", 1)[0] == "analysis":
+        raise _ParamsProblem(f"a contract rule reads '{key}': the chapters' analysis choices are not for "
+                             "contracts; state the value the rule needs elsewhere in the params")
     value: Any = run.edition.raw
     for part in key.split("."):
         if not isinstance(value, dict) or part not in value:
