@@ -355,6 +355,8 @@ BUILD = textwrap.dedent("""
         busy = pool.start(cwd=folder)
         print(json.dumps({"kernels": [pool.kernel_pid(idle), pool.kernel_pid(busy)],
                           "server": pool.fork_server_pid, "run_dir": str(pool.run_dir)}), flush=True)
+        while how in ("normal", "exception") and not (folder / "go").exists():
+            time.sleep(0.02)  # until the test has seen everything running
         if how == "normal":
             pool.stop(busy)
         elif how == "exception":
@@ -374,6 +376,7 @@ def test_nothing_is_left_when_the_build_process_ends(tmp_path, how):
         pids = [*started["kernels"], started["server"]]
         run_dir = Path(started["run_dir"])
         assert run_dir.is_dir() and all(_pid_running(p) for p in pids)
+        (tmp_path / "go").touch()
         if how.startswith("SIG"):
             deadline = time.monotonic() + 60
             while not (tmp_path / "running").exists() and time.monotonic() < deadline:
