@@ -768,3 +768,51 @@ def test_library_messages_lose_identifier_values_and_paths(tmp_path):
                         f"/opt/real/klanten.csv (geslacht 'man')")
     assert "R000123" not in text and "R000456" not in text and str(tmp_path) not in text
     assert "data/x.csv" in text and "klanten.csv" in text and "/opt/real" not in text and "'man'" in text
+
+
+# --------------------------------------------------------------------------- speed-up, same results
+
+
+def test_configurations_built_once_gives_gx_own_results(project, frames, monkeypatch):
+    """The validation's cache of GX expectation configurations (``_configurations_built_once``)
+    changes no result: with GX's own property the same rules pass and fail with the same details,
+    on data that breaks rules of several kinds in every source; and the property is GX's again
+    afterwards."""
+    import contextlib
+
+    from great_expectations.expectations.expectation import Expectation
+
+    import spiegel.contracts as contracts
+
+    broken, chosen = dict(frames), {}
+    for sid, mutate, rule, column, _ in BROKEN:  # two breaks of cells per source, all at once
+        if column != "(table)" and len(chosen.setdefault(sid, [])) < 2:
+            broken[sid] = mutate(broken)
+            chosen[sid].append(rule)
+    for sid, df in broken.items():
+        project.write(sid, df)
+    gx_own = Expectation.__dict__["configuration"]
+    fast = validate_edition(project.edition(), skip=ROW_COUNT_RULES)
+    assert Expectation.__dict__["configuration"] is gx_own
+    monkeypatch.setattr(contracts, "_configurations_built_once", contextlib.nullcontext)
+    plain = validate_edition(project.edition(), skip=ROW_COUNT_RULES)
+    assert len(fast.failures) >= 6, format_failures(fast)  # the breaks are seen...
+    assert {f.dataset for f in fast.failures} == set(SOURCES)  # ...in every source
+    assert fast.to_dict() == plain.to_dict()
+
+
+def test_configurations_built_once_reads_each_configuration_once():
+    """Inside the block a configuration is built once per expectation (GX builds it on every read)
+    and equals the one GX builds; outside it GX builds a new one each time."""
+    from great_expectations.expectations.expectation import Expectation
+
+    import spiegel.contracts as contracts
+
+    gx_build = Expectation.__dict__["configuration"].fget
+    first, second = load_suite("klanten_pw", ROOT).expectations[:2]
+    assert first.configuration is not first.configuration  # GX: rebuilt on every read
+    with contracts._configurations_built_once():
+        once = first.configuration
+        assert first.configuration is once
+        assert once == gx_build(first) and second.configuration == gx_build(second) != once
+    assert first.configuration is not once and first.configuration == once

@@ -25,6 +25,7 @@ the survey waves) and report what the params say, what the data says and which p
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
@@ -32,6 +33,7 @@ import math
 import os
 import re
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass, field
@@ -711,7 +713,7 @@ class _Run:
         order = {e.id: i for i, e in enumerate(suite.expectations)}
         results = []
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _configurations_built_once():
                 warnings.simplefilter("ignore")
                 for frame, part in _batches(gx, suite, df):
                     # What ``Batch.validate`` does, with one validator for both passes: the frame
@@ -772,6 +774,42 @@ class _Run:
         elif found.n is not None:
             _set_offending(rule, found.n, values, rows, privacy.table.unit, hidden)
         return rule
+
+
+@contextlib.contextmanager
+def _configurations_built_once():
+    """Within the block, each GX expectation builds its ``configuration`` once, not on every read.
+
+    GX 1.x rebuilds an expectation's ``ExpectationConfiguration`` (a pydantic ``dict()`` plus a
+    name conversion) each time the property is read, and a validation reads it dozens of times
+    per rule: about a third of the time ``spiegel validate`` spends. The suites are not changed
+    while they are validated, so the first build is the answer to every read. The cache holds the
+    expectation itself (so its ``id`` cannot be reused) and is dropped when the block ends; the
+    property is GX's own again after it. If GX no longer has the property, nothing is changed.
+    tests/test_contracts.py checks that the results are those of GX's own property."""
+    from great_expectations.expectations.expectation import Expectation
+
+    original = Expectation.__dict__.get("configuration")
+    if not isinstance(original, property) or original.fget is None:
+        yield
+        return
+    built: dict[int, tuple[Any, Any]] = {}
+
+    def configuration(self):
+        hit = built.get(id(self))
+        if hit is None or hit[0] is not self:
+            hit = built[id(self)] = (self, original.fget(self))
+        return hit[1]
+
+    with _PATCH_LOCK:
+        Expectation.configuration = property(configuration, doc=original.__doc__)
+        try:
+            yield
+        finally:
+            Expectation.configuration = original
+
+
+_PATCH_LOCK = threading.Lock()
 
 
 def _batches(gx, suite, df: pd.DataFrame) -> list[tuple[pd.DataFrame, Any]]:
