@@ -73,6 +73,14 @@ def book_files(project: Path) -> dict[str, bytes]:
             for p in sorted((project / "_book").rglob("*")) if p.is_file()}
 
 
+def chapter_results(project: Path) -> dict[str, bytes]:
+    """The chapters' results in the build state: executed notebooks, run records, registers."""
+    state = state_dir(project)
+    assert not (state / ".set-aside").exists()  # nothing left from runs beside a validation
+    return {str(p.relative_to(state)): p.read_bytes()
+            for p in [*(state / "notebooks").glob("*"), *(state / "findings").glob("*")] if p.is_file()}
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -377,7 +385,7 @@ def test_failing_replacement_with_an_older_date_stops_the_build(built, kind):
     source, breaker, column = OLDER_BREAKAGES[kind]
     path = load_params(project / "params" / f"{EDITION}.yml").sources[source].path
     original, stat = path.read_bytes(), path.stat()
-    before = book_files(project)
+    before, results = book_files(project), chapter_results(project)
     try:
         replace_with_older_date(path, breaker(pd.read_csv(path, dtype=str)).to_csv(index=False).encode())
         for nb in (project / "notebooks").glob("*.ipynb"):
@@ -388,7 +396,13 @@ def test_failing_replacement_with_an_older_date_stops_the_build(built, kind):
         assert "Data validation failed" in output and f"dataset '{source}'" in output
         if column:
             assert f"column '{column}'" in output
-        assert "publication ready" not in output and not executions(output)
+        assert "publication ready" not in output
+        # The chapter reading the file ran beside the validation (or was stopped): nothing it
+        # computed from the failing data is kept, its earlier results are back.
+        assert executions(output), output
+        assert "validation failed: " in output and ("were removed (their earlier results kept)" in output
+                                                    or "no chapter result of these data was kept" in output)
+        assert chapter_results(project) == results
         assert book_files(project) == before
     finally:
         path.write_bytes(original)  # the original bytes, with their original (older) date

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -150,6 +151,73 @@ def _discard_partial(output: Path) -> None:
 
     with signals_deferred():
         output.with_name(output.stem + ".running.ipynb").unlink(missing_ok=True)
+
+
+SET_ASIDE = ".set-aside"  # in the build state: results kept while a chapter runs beside the validation
+
+
+def result_files(edition: Edition, chapter: Chapter) -> list[Path]:
+    """What a run of ``chapter`` writes into the build state: the executed notebook, its run record,
+    partial file and failed run, the findings register."""
+    from spiegel.buildstate import run_record_path
+    from spiegel.chapter import findings_path
+
+    executed = executed_path(edition, chapter)
+    return [executed, run_record_path(executed), *(executed.with_name(executed.stem + f".{kind}.ipynb")
+                                                   for kind in ("running", "failed")),
+            findings_path(edition, chapter.id)]
+
+
+def set_aside_results(edition: Edition, chapter: Chapter) -> None:
+    """Move the chapter's results of an earlier run to ``<build state>/.set-aside/`` (see
+    :func:`restore_results`), so a run on data not validated yet cannot lose them."""
+    from spiegel.buildstate import signals_deferred
+
+    marker = edition.build_dir / SET_ASIDE / f"{chapter.id}.running"  # see recover_set_aside
+    with signals_deferred():
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+        for path in result_files(edition, chapter):
+            if path.exists():
+                kept = edition.build_dir / SET_ASIDE / path.relative_to(edition.build_dir)
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, kept)
+
+
+def restore_results(edition: Edition, chapter: Chapter) -> bool:
+    """Remove what the chapter's latest run wrote and put back the results set aside before it;
+    True if that run had written anything."""
+    from spiegel.buildstate import signals_deferred
+
+    with signals_deferred():
+        written = False
+        for path in result_files(edition, chapter):
+            if path.exists():
+                path.unlink()
+                written = True
+            kept = edition.build_dir / SET_ASIDE / path.relative_to(edition.build_dir)
+            if kept.exists():
+                os.replace(kept, path)
+    return written
+
+
+def recover_set_aside(edition: Edition) -> list[Chapter]:
+    """After a build that was killed while chapters ran beside the validation (``kill -9``, a
+    machine that went down): undo those runs as a failed validation would, since nobody checked
+    the data they ran on; returns the chapters undone."""
+    folder = edition.build_dir / SET_ASIDE
+    if not folder.is_dir():
+        return []
+    undone = [c for c in edition.chapters if (folder / f"{c.id}.running").exists()]
+    for chapter in undone:
+        restore_results(edition, chapter)
+    drop_set_aside(edition)
+    return undone
+
+
+def drop_set_aside(edition: Edition) -> None:
+    """Forget the results set aside (the run they were kept for counts)."""
+    shutil.rmtree(edition.build_dir / SET_ASIDE, ignore_errors=True)
 
 
 def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bool = True,

@@ -6,19 +6,24 @@ each chapter, the book. Chapters run side by side, as many at a time as the mach
 (``--jobs``), each in its own kernel. The build says what it does: a numbered line per step with its
 time, and a closing summary of what ran, what was reused and where the outputs are.
 
-Nothing a failed step produced is used: a failed validation stops the build before any chapter
-runs; a failed chapter stops it before rendering (the other chapters finish, so their results are
-reused next time); ``_book/`` is replaced only by a complete, verified book.
+The validation gate runs in a child process beside the chapters (on a cold build it is a third of
+the work); the chapters' results count only once it passed. Nothing a failed step produced is used:
+a failed validation stops the chapters still running, removes what they wrote (executed notebooks,
+findings registers, run records) and puts their earlier results back, so no result computed from
+data that failed its contracts is kept; a failed chapter stops the build before rendering (the
+other chapters finish, so their results are reused next time); ``_book/`` is replaced only by a
+complete, verified book, rendered only after the gate passed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -162,24 +167,105 @@ class _StepLog:
         pass
 
 
-def _validate_step(edition: Edition, step: Step, progress: Progress) -> None:
-    from spiegel.buildstate import current_inputs, gate_problems, write_gate
+#: What the gate's child process runs: ``spiegel validate`` without the lock (the build holds it).
+_VALIDATE = ("import sys; from spiegel.contracts import main_validate; "
+             "sys.exit(main_validate(sys.argv[1], sys.argv[2]))")
 
-    inputs = current_inputs(edition)  # what this validation is about, hashed before it reads
-    why = gate_problems(edition, inputs)
-    if not why:
-        progress.reused(step, "data, contracts and params as in the last validation, which passed")
-        return
-    from spiegel.contracts import main_validate
 
-    started = time.perf_counter()
-    progress.say(step, f"validating ({_reason(why[0])})")
-    status = main_validate(edition.path, edition.build_dir)
-    write_gate(edition, inputs, status == 0)
-    if status:
-        progress.failed(step, _seconds(started), "the data do not meet their contracts (see above)")
-        raise BuildFailed("validation failed: no chapter was executed and _book/ was left as it was")
-    progress.ran(step, _seconds(started), "all contracts met")
+class _Gate:
+    """The validation gate, in a child process so that the chapters can run beside it.
+
+    Created, it either finds the last validation valid for the current inputs (reused) or starts
+    the child, whose output is printed under the step's number as it comes. ``failed`` is true as
+    soon as the child ended unsuccessfully; ``finish`` waits for it, records the outcome
+    (``validation.gate.json``, for the inputs hashed before the child read them) and raises
+    ``BuildFailed`` if the data did not pass."""
+
+    def __init__(self, edition: Edition, step: Step, progress: Progress):
+        from spiegel.buildstate import current_inputs, gate_problems
+
+        self.edition, self.step, self.progress = edition, step, progress
+        self.inputs = current_inputs(edition)  # what this validation is about, hashed before it reads
+        self.process: subprocess.Popen | None = None
+        self._lock, self._set_aside = threading.Lock(), []
+        why = gate_problems(edition, self.inputs)
+        if not why:
+            progress.reused(step, "data, contracts and params as in the last validation, which passed")
+            return
+        progress.say(step, f"validating ({_reason(why[0])})")
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _VALIDATE, str(edition.path), str(edition.build_dir)],
+            cwd=edition.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            text=True, encoding="utf-8", errors="replace", env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self._relay = threading.Thread(target=self._print, name="validation-output", daemon=True)
+        self._relay.start()
+
+    def _print(self) -> None:
+        for line in self.process.stdout:
+            if line.strip():
+                self.progress.say(self.step, line.rstrip())
+
+    @property
+    def failed(self) -> bool:
+        return self.process is not None and self.process.poll() not in (None, 0)
+
+    @property
+    def validating(self) -> bool:
+        """The data are validated in this build (not reused): chapters run beside it."""
+        return self.process is not None
+
+    def set_aside(self, chapter: Chapter) -> None:
+        """Before ``chapter`` runs beside the validation: keep its earlier results, to be put back
+        if the validation fails (so fixing the data back re-runs nothing)."""
+        from spiegel.build import set_aside_results
+
+        with self._lock:
+            set_aside_results(self.edition, chapter)
+            self._set_aside.append(chapter)
+
+    def restore(self) -> list[Chapter]:
+        """Undo the runs beside the validation: their results removed, the earlier ones back;
+        returns the chapters whose run had written results."""
+        from spiegel.build import drop_set_aside, restore_results
+
+        with self._lock:
+            undone = [c for c in self._set_aside if restore_results(self.edition, c)]
+            self._set_aside.clear()
+            drop_set_aside(self.edition)
+        return undone
+
+    def finish(self) -> None:
+        """Wait for the validation and record its outcome. Passed: the chapters run beside it
+        count (what was set aside is dropped). Failed: their runs are undone (:meth:`restore`) and
+        ``BuildFailed`` is raised."""
+        from spiegel.buildstate import write_gate
+        from spiegel.build import drop_set_aside
+
+        if self.process is None:
+            return
+        status = self.process.wait()
+        self._relay.join()
+        write_gate(self.edition, self.inputs, status == 0)
+        if status == 0:
+            with self._lock:
+                self._set_aside.clear()
+                drop_set_aside(self.edition)
+            self.progress.ran(self.step, _seconds(self.started), "all contracts met")
+            return
+        self.progress.failed(self.step, _seconds(self.started), "the data do not meet their contracts (see above)")
+        undone = self.restore()
+        done = (f"the results of chapter(s) {', '.join(f'{c.number} {c.id}' for c in undone)}, run beside it, "
+                f"were removed (their earlier results kept)" if undone else "no chapter result of these data was kept")
+        raise BuildFailed(f"validation failed: {done}, and _book/ was left as it was")
+
+    def close(self) -> None:
+        """On an error or interrupt before :meth:`finish`: stop the validation, undo the runs."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self._set_aside:
+            self.restore()
 
 
 def stale_chapters(edition: Edition) -> dict[str, str]:
@@ -196,25 +282,35 @@ def stale_chapters(edition: Edition) -> dict[str, str]:
 
 
 def _chapter_steps(edition: Edition, steps: dict[str, Step], progress: Progress, jobs: int,
-                   stale: dict[str, str], pool) -> None:
-    """Execute the stale chapters side by side (``jobs`` at a time) on kernels from ``pool``. On an
-    interrupt the pool is closed first, which kills the kernels, so every run ends at once and
-    removes its partial files; a chapter whose run fails does not stop the others."""
+                   stale: dict[str, str], pool, gate: _Gate | None = None) -> list[BaseException]:
+    """Execute the stale chapters side by side (``jobs`` at a time) on kernels from ``pool``; return
+    the errors of the chapters that failed (a failed chapter does not stop the others). If the
+    ``gate`` running beside them fails, the pool is closed and the chapters not yet done are
+    stopped (left "not run"). On an interrupt the pool is closed first, which kills the kernels, so
+    every run ends at once and removes its partial files."""
     from spiegel.build import run_chapter
 
     for chapter in edition.chapters:
         if chapter.id not in stale:
             progress.reused(steps[f"chapter:{chapter.id}"], "executed from exactly these inputs before")
     if not stale:
-        return
+        return []
+    stopped = threading.Event()
 
     def run(chapter: Chapter) -> None:
         step = steps[f"chapter:{chapter.id}"]
+        if stopped.is_set():
+            return
         started = time.perf_counter()
         progress.say(step, f"run: {chapter.notebook.name}: executing, because: {stale[chapter.id]}")
+        if gate is not None and gate.validating:
+            gate.set_aside(chapter)
         try:
             run_chapter(edition, chapter, log=_Silent(), progress=False, pool=pool)
         except Exception as exc:
+            if stopped.is_set():
+                progress.say(step, "stopped: the data did not pass validation")
+                return
             progress.failed(step, _seconds(started), str(exc).splitlines()[0])
             raise
         progress.ran(step, _seconds(started))
@@ -222,16 +318,18 @@ def _chapter_steps(edition: Edition, steps: dict[str, Step], progress: Progress,
     executor = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(stale))), thread_name_prefix="chapter")
     try:
         futures = [executor.submit(run, c) for c in edition.chapters if c.id in stale]
-        wait(futures)  # a failed chapter does not stop the others: what they compute is reused next time
+        running = set(futures)
+        while running:
+            _, running = wait(running, timeout=0.2 if gate else None, return_when=FIRST_COMPLETED)
+            if running and gate is not None and gate.failed:  # results of invalid data are not wanted
+                stopped.set()
+                pool.close()
     except BaseException:  # Ctrl-C, SIGTERM: kill the kernels, so the runs end now
         pool.close()
         raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
-    failures = [f.exception() for f in futures if f.exception() is not None]
-    if failures:
-        details = "\n".join(str(e) for e in failures)
-        raise BuildFailed(f"{len(failures)} chapter(s) failed; nothing was rendered:\n{details}")
+    return [f.exception() for f in futures if not f.cancelled() and f.exception() is not None]
 
 
 def _reason(problem: str) -> str:
@@ -304,23 +402,46 @@ def build(edition: Edition, *, until: str = "report", renderer: str = "pandoc", 
     by_key = {s.key: s for s in steps}
     with edition_lock(edition, command):
         update_state(edition)
+        from spiegel.build import recover_set_aside
+
+        undone = recover_set_aside(edition)
+        if undone:
+            print(f"spiegel: the last build stopped while chapter(s) {', '.join(c.id for c in undone)} ran beside "
+                  f"the validation; their results were removed (the earlier ones put back)", file=stream, flush=True)
         print(f"spiegel: edition {edition.edition} from {shown_path(edition.path, edition.root)}: "
               f"{len(steps)} steps, chapters {jobs} at a time", file=stream, flush=True)
         outputs = [f"build state: {shown_path(edition.build_dir, edition.root)}/"]
         with contextlib.ExitStack() as stack:
             try:
                 _guarded(_data_step, edition, steps[0], progress)
-                # The kernels' fork server starts now, importing what the chapters import while the
-                # data are validated (it reads no data); no chapter runs before the gate passed.
                 stale = stale_chapters(edition) if until in ("chapters", "report") else {}
                 pool = stack.enter_context(_kernel_pool(edition)) if stale else None
-                if "validate" in by_key:
-                    _guarded(_validate_step, edition, by_key["validate"], progress)
+                gate = None
+                if "validate" in by_key:  # beside the chapters; their results count once it passed
+                    started = time.perf_counter()
+                    try:
+                        gate = _Gate(edition, by_key["validate"], progress)
+                        stack.callback(gate.close)  # an error or interrupt stops it, undoes the runs
+                    except Exception:
+                        progress.raised(by_key["validate"], started)
+                        raise
                     outputs.append(f"validation report: {shown_path(edition.build_dir / 'validation.html', edition.root)}")
+                failures = _chapter_steps(edition, by_key, progress, jobs, stale, pool, gate) \
+                    if until in ("chapters", "report") else []
+                if pool is not None:
+                    pool.close()  # the kernels are done
+                if gate is not None:
+                    try:
+                        gate.finish()
+                    except Exception:
+                        progress.raised(by_key["validate"], started)
+                        raise
+                stack.close()
+                if failures:
+                    details = "\n".join(str(e) for e in failures)
+                    raise BuildFailed(f"{len(failures)} chapter(s) failed; nothing was rendered:\n{details}")
                 if until in ("chapters", "report"):
-                    _chapter_steps(edition, by_key, progress, jobs, stale, pool)
                     outputs.append(f"executed chapters: {shown_path(edition.build_dir / 'notebooks', edition.root)}/")
-                stack.close()  # the kernels are done
                 if until == "report":
                     _guarded(_render_step, edition, by_key["render"], progress, renderer, out)
                     from spiegel.build import executed_path
