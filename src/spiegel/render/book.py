@@ -4,8 +4,10 @@ Steps (all in a private work folder, then into a temporary sibling of ``out_dir`
   1. every notebook -> Pandoc Markdown (notebook.py); tables/figures are numbered continuously
      across the book in chapter order and collected in one registry (label -> number, page);
   2. per chapter: ``pandoc -t html5`` with quarto.lua + template.html, and ``pandoc -t typst`` with
-     quarto.lua; the Typst bodies are joined under template.typ into book.typ;
-  3. ``typst.compile`` -> the PDF (fixed timestamp: byte-reproducible);
+     quarto.lua (the pandoc runs side by side); the Typst bodies are joined under template.typ
+     into book.typ;
+  3. ``typst.compile`` -> the PDF (fixed timestamp: byte-reproducible), while the HTML pages are
+     still being written;
   4. ``manifest.json`` (what produced the book) is written into it, and the finished folder
      replaces ``out_dir`` (old one renamed away, new one renamed in; signals held in between).
 """
@@ -20,6 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -334,28 +337,28 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
                 *extra_args]
         run_pandoc(args, cwd=work, context=context, what=out_name)
 
-    typst_bodies: list[str] = []
+    # The pandoc runs are independent processes: side by side, the Typst conversions first (the PDF
+    # waits for them; the HTML pages are written while Typst compiles).
+    typst_jobs: list[tuple] = []
+    typst_sources: list[tuple[ChapterSource, Path]] = []
+    html_jobs: list[tuple] = []
     for i, ch in enumerate(chapters, start=1):
         md = work / f"{ch.stem}.md"
         md.write_text(ch.markdown, encoding="utf-8")
         ctx = work / f"{ch.stem}.context.json"
         ctx.write_text(json.dumps({"page": ch.page, "refs": registry, "names": NAMES}, ensure_ascii=False,
                                   sort_keys=True), encoding="utf-8")
-        html_page(i, md, ch.page,
-                  [f"--lua-filter={lua}", "--number-sections", f"--number-offset={ch.number - 1}",
-                   "--toc", "--toc-depth=3"], ctx, {})
+        html_jobs.append((i, md, ch.page, [f"--lua-filter={lua}", "--number-sections",
+                                           f"--number-offset={ch.number - 1}", "--toc", "--toc-depth=3"], ctx, {}))
         typ = work / f"{ch.stem}.typ"
-        run_pandoc(["-f", "markdown", str(md), "-t", "typst", "--wrap=preserve", f"--lua-filter={lua}",
-                    "-o", str(typ)], cwd=work, context=ctx, what=f"{ch.stem} (Typst)")
-        typst_bodies.append(
-            f"// ---- chapter {ch.number}: {ch.id}\n#counter(heading).update({ch.number - 1})\n\n"
-            + typ.read_text(encoding="utf-8")
-        )
+        typst_jobs.append((["-f", "markdown", str(md), "-t", "typst", "--wrap=preserve", f"--lua-filter={lua}",
+                            "-o", str(typ)], work, ctx, f"{ch.stem} (Typst)"))
+        typst_sources.append((ch, typ))
 
     # --- title page
     index_md = work / "index.md"
     index_md.write_text(_raw_html_markdown(_index_body(edition, chapters, [p for p, _ in extras])), encoding="utf-8")
-    html_page(0, index_md, "index.html", [], None, {})
+    html_jobs.append((0, index_md, "index.html", [], None, {}))
 
     # --- extra pages (e.g. the data-validation report)
     for offset, (page, path) in enumerate(extras):
@@ -364,7 +367,7 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
         if path.suffix.lower() in {".md", ".markdown"}:
             src = work / f"extra-{offset}.md"
             src.write_text(text, encoding="utf-8")
-            html_page(index, src, page.href, [], None, {})
+            html_jobs.append((index, src, page.href, [], None, {}))
             continue
         if re.search(r"<html\b|<body\b", text, re.I):
             body, styles, _ = _split_html_document(text)
@@ -372,7 +375,23 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
             body, styles = re.sub(r"<script\b.*?</script>", "", text, flags=re.S | re.I), []
         src = work / f"extra-{offset}.md"
         src.write_text(_raw_html_markdown('<div class="sp-extra-page">\n' + body + "\n</div>"), encoding="utf-8")
-        html_page(index, src, page.href, [], None, {"header-includes": styles})
+        html_jobs.append((index, src, page.href, [], None, {"header-includes": styles}))
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="pandoc") as pool:
+        try:
+            to_typst = [pool.submit(run_pandoc, *args) for args in typst_jobs]
+            pages_done = [pool.submit(html_page, *args) for args in html_jobs]
+            for future in to_typst:
+                future.result()
+            typst_bodies = [f"// ---- chapter {ch.number}: {ch.id}\n#counter(heading).update({ch.number - 1})\n\n"
+                            + typ.read_text(encoding="utf-8") for ch, typ in typst_sources]
+            book_typ = _book_typst(edition, work, typst_bodies)
+            compile_pdf(book_typ, target / pdf_name(edition), root=work, day=_pub_date(edition))
+            for future in pages_done:
+                future.result()
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
     shutil.copyfile(res / "style.css", target / "style.css")
 
@@ -382,8 +401,11 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
             raise RenderError(f"{produced.name} would load an external resource ({hit.group(0)!r}); "
                               "the publication must be self-contained")
 
-    # --- PDF
-    shutil.copyfile(res / "template.typ", work / "template.typ")
+
+def _book_typst(edition: Any, work: Path, typst_bodies: list[str]) -> Path:
+    """``book.typ`` in ``work``: the chapters' Typst bodies under template.typ."""
+    day = _pub_date(edition)
+    shutil.copyfile(resource_dir() / "template.typ", work / "template.typ")
     book = [
         '#import "/template.typ": *',
         "#show: spiegel-book.with(",
@@ -399,7 +421,7 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
     book.append(")")
     source = "\n".join(book) + "\n\n" + "\n\n".join(typst_bodies)
     (work / "book.typ").write_text(source, encoding="utf-8")
-    compile_pdf(work / "book.typ", target / pdf_name(edition), root=work, day=day)
+    return work / "book.typ"
 
 
 def compile_pdf(source: Path, output: Path, root: Path, day: dt.date | None) -> None:
