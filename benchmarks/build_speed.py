@@ -29,6 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from project_copy import copy_project  # noqa: E402 - the same copy as the build tests make
+
 EDITION = "2022"
 NAIVE_RENDER = """
 import sys
@@ -52,16 +55,6 @@ for chapter in edition.chapters:
     executed[chapter.id] = path
 render_book(edition, executed, out / "_book")
 """
-
-
-def copy_project(dest: Path) -> None:
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    for rel in tracked.splitlines():
-        if (ROOT / rel).is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, dest / rel)
-    shutil.copytree(ROOT / "data", dest / "data", copy_function=shutil.copy2)
-    os.symlink(ROOT / ".venv", dest / ".venv")
 
 
 def env() -> dict[str, str]:
@@ -130,7 +123,7 @@ def main() -> int:
     cases: dict[str, list[float]] = {k: [] for k in ("naive", "cold", "no-op", "chapter edited", "params changed")}
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
-        copy_project(project)
+        copy_project(ROOT, project)
         timed(["make", "report"], project)  # warm the file cache and byte-compile, like a second day
         for run in range(args.repeat):
             cases["naive"].append(naive(project))

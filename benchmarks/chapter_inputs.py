@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from project_copy import copy_project  # noqa: E402 - the same copy as the build tests make
+
 PARAMS = "params/2022.yml"
 
 
@@ -51,14 +54,9 @@ CHANGES = {
 }
 
 
-def copy_project(dest: Path, base: str | None) -> None:
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    for rel in tracked.splitlines():
-        if (ROOT / rel).is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, dest / rel)
-    shutil.copytree(ROOT / "data", dest / "data", copy_function=shutil.copy2)
-    os.symlink(ROOT / ".venv", dest / ".venv")
+def copy_project_at(dest: Path, base: str | None) -> None:
+    """The project copied (tests/project_copy.py), with the package code of ``base`` if given."""
+    copy_project(ROOT, dest)
     if base:  # the package code of the base revision
         shutil.rmtree(dest / "src")
         archive = subprocess.run(["git", "archive", base, "src"], cwd=ROOT, capture_output=True, check=True).stdout
@@ -83,7 +81,7 @@ def run(project: Path, *args: str) -> tuple[float, int]:
 def measure(base: str | None) -> dict[str, tuple[float, int]]:
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
-        copy_project(project, base)
+        copy_project_at(project, base)
         out = {"first run (all chapters)": run(project)}
         out["nothing changed"] = run(project, "--if-changed")
         for name, change in CHANGES.items():

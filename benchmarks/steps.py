@@ -29,24 +29,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from project_copy import copy_project  # noqa: E402 - the same copy as the build tests make
+
 PYTHON = ROOT / ".venv" / "bin" / "python"
 PARAMS = "params/2022.yml"
 
 VALIDATE = "import sys; from spiegel.contracts import main_validate; sys.exit(main_validate({params!r}, {out!r}))"
 SYNTH = ("from spiegel.params import load_params; from spiegel.synth import generate; "
          "generate(load_params({params!r}){extra})")
-
-
-def copy_project(dest: Path, with_data: bool = True) -> Path:
-    """The tracked files of this checkout (and its data/) in ``dest``."""
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    for rel in tracked.splitlines():
-        if (ROOT / rel).is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, dest / rel)
-    if with_data:
-        shutil.copytree(ROOT / "data", dest / "data", copy_function=shutil.copy2)
-    return dest
 
 
 def old_source(base: str, dest: Path) -> Path:
@@ -111,11 +102,11 @@ def main() -> int:
         tmp = Path(tmp)
         (tmp / "old").mkdir()
         src = {"old": old_source(args.base, tmp / "old"), "new": new_src}
-        valid = copy_project(tmp / "valid")
-        broken = copy_project(tmp / "broken")
+        valid = copy_project(ROOT, tmp / "valid", venv=False)
+        broken = copy_project(ROOT, tmp / "broken", venv=False)
         break_data(broken)
-        unchanged = {side: copy_project(tmp / f"unchanged-{side}") for side in ("old", "new")}
-        scratch = {side: copy_project(tmp / f"scratch-{side}", with_data=False) for side in ("old", "new")}
+        unchanged = {side: copy_project(ROOT, tmp / f"unchanged-{side}", venv=False) for side in ("old", "new")}
+        scratch = {side: copy_project(ROOT, tmp / f"scratch-{side}", venv=False, data=False) for side in ("old", "new")}
         synth = SYNTH.format(params=PARAMS, extra="")
         # The new code records what produced the data the first time it runs (the files keep
         # their bytes): afterwards it finds them up to date.

@@ -28,23 +28,12 @@ import yaml
 
 from spiegel.params import load_params
 
+from project_copy import copy_project
+
 pytestmark = pytest.mark.integration
 
 EDITION = 2022
 PDF = f"spiegel-bestaanszekerheid-{EDITION}.pdf"
-
-
-def _copy_project(root: Path, dest: Path) -> Path:
-    """The tracked files of the project, its generated data and (linked) venv, in ``dest``."""
-    tracked = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout
-    for rel in tracked.splitlines():
-        src = root / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    shutil.copytree(root / "data", dest / "data", copy_function=shutil.copy2)
-    os.symlink(root / ".venv", dest / ".venv")
-    return dest
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -150,7 +139,7 @@ def lock_holder(project: Path) -> dict | None:
 @pytest.fixture(scope="module")
 def built(root, edition, tmp_path_factory):
     """A project copy after one `make report`; returns (project, seconds, make output)."""
-    project = _copy_project(root, tmp_path_factory.mktemp("spiegel"))
+    project = copy_project(root, tmp_path_factory.mktemp("spiegel"))
     started = time.perf_counter()
     result = make(project, "report")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -14,7 +14,6 @@ import copy
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,22 +27,12 @@ from spiegel.buildstate import (
 )
 from spiegel.params import ChapterScopeError, Scoped, chapter_view, load_params
 
+from project_copy import copy_project
+
 EDITION = 2022
 PARAMS = f"params/{EDITION}.yml"
 CHAPTERS = ("gemeenten", "uwv", "wsp")
 NOTEBOOKS = {"gemeenten": "02_gemeenten.ipynb", "uwv": "03_uwv.ipynb", "wsp": "04_wsp.ipynb"}
-
-
-def _copy_project(root: Path, dest: Path) -> Path:
-    """The tracked files of the project (the package included) and its generated data, in ``dest``."""
-    tracked = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout
-    for rel in tracked.splitlines():
-        src = root / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    shutil.copytree(root / "data", dest / "data", copy_function=shutil.copy2)
-    return dest
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -61,7 +50,7 @@ def _append(path: Path, text: str = "\n# changed by a test\n") -> None:
 def project(root, edition, tmp_path, monkeypatch):
     """A project copy whose package code (``src/spiegel``) is what the fingerprints read, with a
     run record per chapter (for a placeholder executed notebook) of its inputs as they are now."""
-    proj = _copy_project(root, tmp_path / "project")
+    proj = copy_project(root, tmp_path / "project", venv=False)
     monkeypatch.setattr(buildstate, "package_dir", lambda: proj / "src" / "spiegel")
     ed = load_params(proj / PARAMS)
     for chapter in ed.chapters:
@@ -427,8 +416,7 @@ def ran(root, edition, tmp_path_factory):
     """A project copy (its own package code, the venv linked) with a run record per chapter of its
     current inputs (for placeholder executed notebooks: what the copy's `spiegel run` would have
     recorded; the chapters themselves are executed by the test)."""
-    project = _copy_project(root, tmp_path_factory.mktemp("chapter-inputs"))
-    os.symlink(root / ".venv", project / ".venv")
+    project = copy_project(root, tmp_path_factory.mktemp("chapter-inputs"))
     assert _in_copy(project, "import spiegel; print(spiegel.__file__)").strip() == \
         str(project / "src" / "spiegel" / "__init__.py")
     _in_copy(project, "from spiegel.params import load_params; from spiegel.build import executed_path; "

@@ -26,7 +26,8 @@ import pytest
 from jupyter_core.utils import run_sync
 
 from spiegel.build import BuildError, execute
-from spiegel.kernels import DEFAULT_PRELOAD, KernelError, KernelPool, _pid_running
+from spiegel.buildstate import pid_running
+from spiegel.kernels import DEFAULT_PRELOAD, KernelError, KernelPool
 
 TCP_WARNING = "Kernel is running over TCP"
 # A small preload: what the kernel itself imports (the tests' kernels run no chapter)
@@ -81,7 +82,7 @@ def wait_gone(pids, run_dir: Path | None = None, timeout: float = 20.0) -> list[
     """The pids still running (zombies count as ended) after at most ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while True:
-        alive = [p for p in pids if _pid_running(p)]
+        alive = [p for p in pids if pid_running(p)]
         if (not alive and (run_dir is None or not run_dir.exists())) or time.monotonic() > deadline:
             return alive
         time.sleep(0.1)
@@ -249,7 +250,7 @@ def test_a_kernel_that_dies_is_seen_as_dead(pool, tmp_path):
         assert km.provisioner.process.returncode == -signal.SIGKILL
     finally:
         pool.stop(km)  # fine on a dead kernel
-    assert not _pid_running(pid)
+    assert not pid_running(pid)
 
 
 def test_interrupt_reaches_the_running_cell(pool, tmp_path):
@@ -318,7 +319,7 @@ def test_exception_in_the_block_leaves_nothing(tmp_path):
         kms = [p.start(cwd=tmp_path) for _ in range(2)]
         pids = [p.kernel_pid(km) for km in kms] + [p.fork_server_pid]
         run_dir = p.run_dir
-        assert all(_pid_running(pid) for pid in pids)
+        assert all(pid_running(pid) for pid in pids)
         raise RuntimeError("boom")
     assert wait_gone(pids, run_dir) == []
     assert not run_dir.exists()
@@ -375,7 +376,7 @@ def test_nothing_is_left_when_the_build_process_ends(tmp_path, how):
         started = json.loads(proc.stdout.readline())
         pids = [*started["kernels"], started["server"]]
         run_dir = Path(started["run_dir"])
-        assert run_dir.is_dir() and all(_pid_running(p) for p in pids)
+        assert run_dir.is_dir() and all(pid_running(p) for p in pids)
         (tmp_path / "go").touch()
         if how.startswith("SIG"):
             deadline = time.monotonic() + 60

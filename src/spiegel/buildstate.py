@@ -599,6 +599,21 @@ def lock_path(edition: Edition) -> Path:
     return edition.build_dir.parent / LOCK_NAME
 
 
+def pid_running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (no psutil: ``kill(pid, 0)`` and /proc)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
 def _holder(text: str) -> tuple[str, str]:
     """(who holds the lock, how to stop it) from the lock file's details."""
     try:
@@ -608,12 +623,8 @@ def _holder(text: str) -> tuple[str, str]:
     pid = info.get("pid")
     gone = ""
     if info.get("host") == socket.gethostname() and isinstance(pid, int):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not pid_running(pid):
             gone = " (that process no longer runs on this machine: the lock is held by another one)"
-        except PermissionError:
-            pass
     who = (f"pid {pid} on {info.get('host')}, since {info.get('started')}, "
            f"`{info.get('command')}` with {info.get('params')}{gone}")
     return who, f"stop it (kill {pid})" if isinstance(pid, int) else "stop it"

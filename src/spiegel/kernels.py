@@ -68,6 +68,8 @@ import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from spiegel.buildstate import pid_running
 from typing import Any
 
 #: Modules the fork server imports once for all kernels: what every chapter's setup cell needs.
@@ -471,7 +473,7 @@ class _ForkedKernel:
         import time
 
         for _ in range(200):
-            if not _pid_running(self.pid):
+            if not pid_running(self.pid):
                 break
             time.sleep(0.02)
         return -signal.SIGKILL
@@ -490,7 +492,7 @@ class _ForkedKernel:
             try:
                 self._server.signal(self.pid, signum)
             except KernelError:
-                if self.returncode is None and _pid_running(self.pid):
+                if self.returncode is None and pid_running(self.pid):
                     with contextlib.suppress(OSError):
                         os.kill(self.pid, signum)
 
@@ -499,21 +501,6 @@ class _ForkedKernel:
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
-
-
-def _pid_running(pid: int) -> bool:
-    """Whether a process exists and is not a zombie (no psutil: ``kill(pid, 0)`` and /proc)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return True
 
 
 # ============================================================================ jupyter_client side

@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from spiegel.buildstate import pid_running
 from spiegel.render import pdf_name
 from spiegel.render.errors import RenderError
 from spiegel.render.notebook import ChapterSource, prepare_chapter
@@ -448,16 +449,6 @@ def _pid_of(leftover: Path, out_dir: Path) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_leftovers(out_dir: Path) -> None:
     """Remove the temporary folders of renders that were killed outright (SIGKILL, power loss), whose
     own cleanup could not run: ``<out>.tmp-<pid>-*`` and ``<out>.old-<pid>-*`` of processes that no
@@ -466,7 +457,7 @@ def sweep_leftovers(out_dir: Path) -> None:
     for leftover in sorted(out_dir.parent.glob(f"{out_dir.name}.old-*")) + \
             sorted(out_dir.parent.glob(f"{out_dir.name}.tmp-*")):
         pid = _pid_of(leftover, out_dir)
-        if pid is None or pid == os.getpid() or _alive(pid) or not leftover.is_dir():
+        if pid is None or pid == os.getpid() or pid_running(pid) or not leftover.is_dir():
             continue
         if leftover.name.startswith(f"{out_dir.name}.old-") and not out_dir.exists():
             os.replace(leftover, out_dir)
