@@ -958,7 +958,8 @@ _SAFE_OBSERVED = ("_type", "_count_", "row_count")
 def _from_gx(dataset: str, r, columns: set[str], privacy: _Privacy) -> RuleResult:
     cfg, res = r.expectation_config, r.result or {}
     kw = cfg.kwargs
-    column = kw.get("column") or ", ".join(kw.get("column_list") or []) or TABLE
+    pair = [c for c in (kw.get("column_A"), kw.get("column_B")) if c]  # column-pair rules name both columns
+    column = kw.get("column") or ", ".join(kw.get("column_list") or pair) or TABLE
     rule = RuleResult(dataset, column, cfg.type, (cfg.meta or {}).get("rule", cfg.type), bool(r.success))
     if r.success:
         return rule
