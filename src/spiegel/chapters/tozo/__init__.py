@@ -23,6 +23,7 @@ counts the themes they were coded into (``thema_<code>``), so no answer can reac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -260,6 +261,9 @@ def _register_counts(reg: Register, data: Data) -> None:
     for fid, (mask, label, section) in bases.items():
         n = int(mask.sum())
         reg.figure(fid, n, n=n, label=label, source=SOURCE, section=section)
+    received = [c for c in k.columns if re.fullmatch(r"tozo_[0-9]+", c) and (k[c] == "ja").any()]
+    reg.figure("enquete_periodes", len(received), label="Tozo-periodes waarvan de enquête de ontvangers ondervroeg",
+               source=SOURCE, section="6.1")
     r = data.regelingen
     tozo = r[r["periode"].str.startswith("tozo")]
     reg.count("aantal_tozo_periodes", len(tozo), len(r), label="Periodes van de Tozo (van alle periodes)",
