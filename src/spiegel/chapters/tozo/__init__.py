@@ -369,6 +369,11 @@ def figuur_informatie(data: Data) -> pd.DataFrame:
     return _likert(data, spec()["informatie"])
 
 
+def statement_labels(name: str) -> list[str]:
+    """The statements of a Likert figure (items.yml ``dienstverlening`` or ``informatie``), in order."""
+    return [ITEMS[i].label for i in spec()[name]]
+
+
 def likert_labels() -> list[str]:
     """The answer labels of the Likert figures, in display order."""
     return [LIKERT_LABELS[c] for c in LIKERT_ORDER]
