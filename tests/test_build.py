@@ -251,6 +251,18 @@ def test_no_respondent_level_data_in_any_output(built, edition):
     assert len(km) > 50  # the scan had microdata to look for
 
 
+def test_no_open_answer_in_any_output(built, edition):
+    """Chapter 6 counts only the themes the open answers were coded into: no answer (nor any
+    sentence of one) appears in the HTML, the PDF, the executed notebooks or the validation report."""
+    project, _, _ = built
+    answers = pd.read_csv(edition.sources["tozo_klanten"].path)["verbeterpunt"].dropna()
+    sentences = {p.strip() for a in answers for p in re.split(r"(?<=[.!?])\s+", a) if len(p.strip()) > 15}
+    assert len(sentences) > 30  # the scan had open answers to look for
+    for name, text in _all_output_text(project).items():
+        leaked = [a for a in sorted(set(answers) | sentences) if a in text]
+        assert not leaked, f"open answer in {name}: {leaked[:1]}"
+
+
 def test_second_make_report_executes_nothing(built):
     project, first, _ = built
     started = time.perf_counter()

@@ -367,3 +367,187 @@ def test_synthetic_open_answers_pass_every_personal_data_rule(edition):
     assert len(rules) == 5 and all(r.ok for r in rules)
     answers = pd.read_csv(edition.sources["tozo_klanten"].path)["verbeterpunt"].dropna()
     assert len(answers) > 300
+
+
+# --------------------------------------------------------------------------- the wording follows the data
+
+
+@pytest.fixture(scope="module")
+def text(scoped, data):
+    from spiegel.chapter import filled_text
+
+    return filled_text(scoped, "tozo", data)
+
+
+def _changed(scoped, data, change):
+    from spiegel.chapter import filled_text
+
+    frame = data.klanten.copy()
+    change(frame)
+    return filled_text(scoped, "tozo", data.with_klanten(frame))
+
+
+def _bb(cells):
+    return next(c for c in cells if c.startswith("### Belangrijkste bevindingen"))
+
+
+def _sections(cells):
+    return "\n".join(c for c in cells if not c.startswith("### Belangrijkste bevindingen"))
+
+
+def _low_rates_struggle(k):
+    high = k["uurtarief"].isin(["50_75", "75_plus"])
+    k.loc[high, "rondkomen"] = "redelijk"
+
+
+def _tonk_known_to_all(k):
+    k["bekend_tonk"] = "ja"
+
+
+def _expertise_as_effort(k):
+    k["expertise"] = k["doet_best"]
+
+
+def _worse_grades_than_2018(k):
+    k["cijfer"] = np.where(k.index % 2 == 0, 4, k["cijfer"])
+
+
+def _able_to_help_rare(k):
+    k["in_staat_helpen"] = "oneens"
+
+
+def _access_unclear(k):
+    k["info_duidelijk"] = np.where(k.index % 3 == 0, "eens", "oneens")
+
+
+# (name, change, [(in the 2022 text, not after)], [(after, not before)], in the Belangrijkste bevindingen too)
+REVERSALS = [
+    ("higher hourly rates no longer struggle more", _low_rates_struggle,
+     ["Dat gold vooral voor ondernemers die een relatief hoog uurtarief gewend waren"],
+     ["Ondernemers met een relatief hoog uurtarief kwamen juist minder vaak moeilijk of niet rond"], False),
+    ("the TONK is better known than the minima schemes", _tonk_known_to_all,
+     ["de TONK nog minder ondernemers", "de TONK kennen nog minder ondernemers"],
+     ["de TONK is beter bekend (100%)", "100% de TONK"], True),
+    ("expertise judged as well as effort", _expertise_as_effort,
+     ["maar zijn minder te spreken over haar deskundigheid", "blijft daar duidelijk bij achter"],
+     ["dat zij de nodige deskundigheid over ondernemen heeft", "denkt dat zij de nodige deskundigheid in huis heeft"],
+     True),
+    ("grades worse than the zzp'ers' of 2018", _worse_grades_than_2018,
+     ["valt op dat dit oordeel gunstiger is dan dat van zzp'ers"],
+     ["ongunstiger dan dat van zzp'ers voor de crisis"], False),
+    ("gemeenten less able to help than in 2018", _able_to_help_rare,
+     ["vinden ondernemers nu vaker dat gemeenten niet alleen bereid zijn"],
+     ["over hun vermogen dat te doen ongunstiger"], False),
+    ("information unclear for most", _access_unclear,
+     ["De meeste ondernemers die de Tozo ontvingen, zijn tevreden over de toegang",
+      "Over de toegankelijkheid zelf is de meerderheid positief."],
+     ["Over de toegang tot de regeling is een flink deel van de ondernemers niet tevreden",
+      "Over de toegankelijkheid zelf is een meerderheid niet positief."], True),
+]
+
+
+@pytest.mark.parametrize("name, change, before, after, in_bb", REVERSALS, ids=[r[0] for r in REVERSALS])
+def test_wording_reverses_with_the_data(scoped, data, text, name, change, before, after, in_bb):
+    changed = _changed(scoped, data, change)
+    old, new = "\n".join(text), "\n".join(changed)
+    for phrase in before:
+        assert phrase in old, (name, phrase)
+        assert phrase not in new, (name, phrase)
+    for phrase in after:
+        assert phrase in new, (name, phrase)
+        assert phrase not in old, (name, phrase)
+    if in_bb:
+        assert any(p in _bb(text) for p in before) and any(p in _bb(changed) for p in after)
+        assert _bb(text) != _bb(changed)
+
+
+def test_a_small_group_is_suppressed_in_the_sentence_not_printed(scoped, data, text):
+    """Only five respondents sought further financial help: the shares among them are not
+    shown, the sentence says why, and the build does not stop."""
+    def few_asked(k):
+        asked = k.index[k["verdere_hulp"] == "ja"]
+        stop = asked[5:]
+        k.loc[stop, "verdere_hulp"] = "nee"
+        k.loc[stop, ["aanbod_schuldregeling", "advies_regeling", "aanbod_budgetcoaching"]] = None
+        for col in ("reden_zelf_oplossen", "reden_niet_in_aanmerking", "reden_slechte_ervaring",
+                    "reden_moeilijk_praten", "reden_eigen_middelen"):
+            k.loc[stop, col] = "nee"
+
+    changed = _changed(scoped, data, few_asked)
+    section = next(c for c in changed if c.startswith("## Gebruik van verdere hulp"))
+    assert "Wel kreeg – (niet getoond: minder dan 10 waarnemingen) van hen het advies" in section
+    assert "nog niemand van de hulpvragers" not in section
+    old = next(c for c in text if c.startswith("## Gebruik van verdere hulp"))
+    assert "Wel kreeg 53% van hen het advies" in old and "nog niemand van de hulpvragers" in old
+
+
+# --------------------------------------------------------------------------- numbering in the book
+
+
+def _floats(edition):
+    from spiegel.render.book import _chapters, number_floats
+
+    executed = {c.id: c.notebook for c in edition.chapters}  # the committed notebooks carry their outputs
+    chapters = _chapters(edition, executed)
+    return chapters, number_floats(chapters)
+
+
+def _labels(notebook: Path, kind: str) -> list[str]:
+    nb = nbformat.read(str(notebook), as_version=4)
+    return [m.group(1) for c in nb.cells if c.cell_type == "code"
+            for m in re.finditer(rf"^#\| label: ({kind}-[\w-]+)", c.source, re.M)]
+
+
+def test_figures_and_tables_are_numbered_after_the_chapters_before(edition):
+    """Relative to whatever chapters precede chapter 6 (on this branch 2-4; with chapter 5 merged,
+    its Figuur 23-25 come first): the tozo figures continue the count."""
+    chapters, registry = _floats(edition)
+    assert [c.number for c in chapters] == sorted(c.number for c in chapters)
+    before = [c for c in edition.chapters if c.number < 6]
+    for kind in ("fig", "tbl"):
+        preceding = sum(len(_labels(c.notebook, kind)) for c in before)
+        mine = _labels(NOTEBOOK, kind)
+        assert mine, kind
+        assert [registry[label]["number"] for label in mine] == list(range(preceding + 1, preceding + 1 + len(mine)))
+        assert all(registry[label]["chapter"] == "tozo" for label in mine)
+
+
+def test_a_chapter_5_listed_after_chapter_6_is_numbered_before_it(edition, tmp_path):
+    """The other new chapter (5) may end up after this one in the params' list when both are
+    merged: the book orders by chapter number, so chapter 5's figures come first."""
+    from dataclasses import replace as dc_replace
+    from types import SimpleNamespace
+
+    wsp = next(c for c in edition.chapters if c.id == "wsp")
+    source = nbformat.read(str(wsp.notebook), as_version=4)
+    for cell in source.cells:
+        cell.source = cell.source.replace("fig-wsp-", "fig-vijf-").replace("tbl-wsp-", "tbl-vijf-")
+    fake = tmp_path / "05_vijf.ipynb"
+    nbformat.write(source, str(fake))
+    five = dc_replace(wsp, id="vijf", number=5, notebook=fake)
+    listed = [*edition.chapters, five]  # chapter 5 last in the list
+    assert listed.index(five) > [c.id for c in listed].index("tozo")
+    chapters, registry = _floats(SimpleNamespace(chapters=listed, edition=edition.edition))
+    assert [c.id for c in chapters][-2:] == ["vijf", "tozo"]
+    first_tozo = _labels(NOTEBOOK, "fig")[0]
+    last_five = _labels(fake, "fig")[-1]
+    assert registry[first_tozo]["number"] == registry[last_five]["number"] + 1
+
+
+# --------------------------------------------------------------------------- no open answer in any output
+
+
+def _open_answers(edition) -> list[str]:
+    answers = pd.read_csv(edition.sources["tozo_klanten"].path)["verbeterpunt"].dropna()
+    phrasings = {p.strip() for a in answers for p in re.split(r"(?<=[.!?])\s+", a) if len(p.strip()) > 15}
+    return sorted(set(answers) | phrasings)
+
+
+def test_no_open_answer_in_the_stored_notebook_or_its_text(edition, text):
+    answers = _open_answers(edition)
+    assert len(answers) > 30
+    nb = nbformat.read(str(NOTEBOOK), as_version=4)
+    outputs = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
+    prose = "\n".join(text) + "\n".join(c.source for c in nb.cells)
+    leaked = [a for a in answers if a in outputs or a in prose]
+    assert not leaked, leaked[:3]
