@@ -209,7 +209,7 @@ def test_key_figures_are_saved_for_the_samenvatting(built):
     folder = state_dir(project) / "findings"
     # the state of the most recent build is found under build/<edition>/current
     assert (project / "build" / str(EDITION) / "current" / "findings").resolve() == folder.resolve()
-    assert {p.stem for p in folder.glob("*.json")} == {"gemeenten", "uwv", "wsp"}
+    assert {p.stem for p in folder.glob("*.json")} == {"gemeenten", "uwv", "wsp", "tozo"}
     assert all('"format": 2' in p.read_text("utf-8") for p in folder.glob("*.json"))
     assert "kan_nu_werken_klant" in (folder / "gemeenten.json").read_text("utf-8")
     assert '"tabel5_telefoon_ingevoerd"' in (folder / "wsp.json").read_text("utf-8")
