@@ -206,7 +206,7 @@ def test_key_figures_are_saved_for_the_samenvatting(built):
     folder = state_dir(project) / "findings"
     # the state of the most recent build is found under build/<edition>/current
     assert (project / "build" / str(EDITION) / "current" / "findings").resolve() == folder.resolve()
-    assert {p.stem for p in folder.glob("*.json")} == {"gemeenten", "uwv", "wsp"}
+    assert {p.stem for p in folder.glob("*.json")} == {"gemeenten", "uwv", "wsp", "tozo"}
     assert all('"format": 2' in p.read_text("utf-8") for p in folder.glob("*.json"))
     assert "kan_nu_werken_klant" in (folder / "gemeenten.json").read_text("utf-8")
     assert '"tabel5_telefoon_ingevoerd"' in (folder / "wsp.json").read_text("utf-8")
@@ -246,6 +246,18 @@ def test_no_respondent_level_data_in_any_output(built, edition):
         for table in re.findall(r"<table.*?</table>", text, flags=re.S):
             assert table.count("<tr") <= 40, f"a table in {name} has respondent-like length"
     assert len(km) > 50  # the scan had microdata to look for
+
+
+def test_no_open_answer_in_any_output(built, edition):
+    """Chapter 6 counts only the themes the open answers were coded into: no answer (nor any
+    sentence of one) appears in the HTML, the PDF, the executed notebooks or the validation report."""
+    project, _, _ = built
+    answers = pd.read_csv(edition.sources["tozo_klanten"].path)["verbeterpunt"].dropna()
+    sentences = {p.strip() for a in answers for p in re.split(r"(?<=[.!?])\s+", a) if len(p.strip()) > 15}
+    assert len(sentences) > 30  # the scan had open answers to look for
+    for name, text in _all_output_text(project).items():
+        leaked = [a for a in sorted(set(answers) | sentences) if a in text]
+        assert not leaked, f"open answer in {name}: {leaked[:1]}"
 
 
 def test_second_make_report_executes_nothing(built):

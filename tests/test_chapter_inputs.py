@@ -31,7 +31,8 @@ from project_copy import copy_project
 
 EDITION = 2022
 PARAMS = f"params/{EDITION}.yml"
-CHAPTERS = ("gemeenten", "uwv", "wsp")
+# Every chapter the params list (a chapter added there is covered without editing this file).
+CHAPTERS = tuple(c.id for c in load_params(Path(__file__).resolve().parents[1] / PARAMS).chapters)
 NOTEBOOKS = {"gemeenten": "02_gemeenten.ipynb", "uwv": "03_uwv.ipynb", "wsp": "04_wsp.ipynb"}
 
 
@@ -125,6 +126,7 @@ ANALYSIS_CHANGES = {  # chapter -> (old text, new text, the params key named)
     "gemeenten": ("    caseload_threshold: 75\n", "    caseload_threshold: 80\n", "analysis.gemeenten.caseload_threshold"),
     "uwv": ("caseload_threshold: 100 ", "caseload_threshold: 120 ", "analysis.uwv.caseload_threshold"),
     "wsp": ("instemming: {eens: 4.0,", "instemming: {eens: 4.2,", "analysis.wsp.instemming.eens"),
+    "tozo": ("    hoog_cijfer_vanaf: 8 ", "    hoog_cijfer_vanaf: 9 ", "analysis.tozo.hoog_cijfer_vanaf"),
 }
 
 

@@ -16,6 +16,9 @@ CI logs, so nothing in it may identify a person or point at the confidential fil
 - values of identifier and weight columns (``spiegel.sdc.id_like_columns``) are never shown, in
   no rule: failures on them name row numbers only, compound keys drop their identifier parts, and
   exception texts from GX or pandas have identifier values and absolute paths blanked out;
+- nor are values of the free-text columns a contract names under ``private_columns`` (open
+  answers): their rules, among them ``no_personal_data`` (no name, e-mail address, phone number,
+  IBAN or BSN in an open answer; ``spiegel.personal_data``), name the rows only;
 - other values (a wrong code, a share out of range) are shown, as they are what to correct.
 
 Cross-checks with the params (``*_params`` custom checks) compare the facts that both the params
@@ -296,7 +299,11 @@ def load_suite(name: str, root: Path | str | Edition | None = None, *,
         if not isinstance(check, dict) or check.get("check") not in CUSTOM_CHECKS:
             raise ContractError(f"contract '{name}': unknown custom check {check!r} in {path} "
                                 f"(known: {', '.join(CUSTOM_CHECKS)})")
-    meta = {k: spec[k] for k in ("dataset", "description") if k in spec} | {"custom_checks": checks}
+    private = spec.get("private_columns") or []
+    if not isinstance(private, list) or not all(isinstance(c, str) for c in private):
+        raise ContractError(f"contract '{name}': private_columns in {path} must be a list of column names")
+    meta = {k: spec[k] for k in ("dataset", "description") if k in spec} | {"custom_checks": checks,
+                                                                          "private_columns": private}
     # The suite takes the expectations built above as they are (GX would build each again from
     # its configuration); they get their ids once in the suite (GX refuses ones that have an id).
     suite = gx.ExpectationSuite(name=name, expectations=[e for e, _ in expectations], meta=meta)
@@ -563,7 +570,35 @@ def _parts_sum_to_total_by(df, run, *, by, group, category, value, total):
     return Found(offending, values, sorted(positions))
 
 
+def _no_personal_data(df, run, *, column, kind, first_names=()):
+    """No value of the free-text ``column`` contains personal data of ``kind`` (see
+    ``spiegel.personal_data``: name, email, phone, iban, bsn; ``first_names`` for kind name). What
+    matched is never returned: the failure names the rows only."""
+    from spiegel import personal_data
+
+    if kind == "name" and not first_names:
+        raise ValueError("rule no_personal_data with kind 'name' needs a list first_names in the contract")
+    found = personal_data.detector(kind, first_names)
+    texts = df[column]
+    hits = texts.notna() & texts.map(lambda t: isinstance(t, str) and found(t)).astype(bool)
+    n = int(hits.sum())
+    what = {"name": "a person's name", "email": "an e-mail address", "phone": "a phone number", "iban": "an IBAN",
+            "bsn": "a BSN (passes the 11-proef)"}[kind]
+    return Found(n, [], list(df.index[hits]),
+                 message=f"{n} open answer{'s' if n != 1 else ''} contain{'s' if n == 1 else ''} what looks like "
+                         f"{what}; {HIDDEN_FREE_TEXT}; remove or mask it in the file" if n else None)
+
+
+def _periods_follow_on(df, run, *, start, end):
+    """Rows are consecutive periods: each ``start`` equals the ``end`` of the row before it (a gap
+    or an overlap between two periods of a regulation is an error in the table)."""
+    bad = [i for i in range(1, len(df)) if df[start].iloc[i] != df[end].iloc[i - 1]]
+    return Found(len(bad), [f"{df[end].iloc[i - 1]} → {df[start].iloc[i]}" for i in bad], [df.index[i] for i in bad])
+
+
 CUSTOM_CHECKS: dict[str, Callable[..., Found | tuple]] = {
+    "periods_follow_on": _periods_follow_on,
+    "no_personal_data": _no_personal_data,
     "columns_sum_to": _columns_sum_to,
     "parts_sum_to_total": _parts_sum_to_total,
     "parts_sum_to_total_by": _parts_sum_to_total_by,
@@ -588,15 +623,19 @@ def _check_column(kwargs: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- privacy of the report
 
 HIDDEN = "values not shown: identifier or weight column"
+HIDDEN_FREE_TEXT = "values not shown: free-text column"
 
 
 class _Privacy:
     """What a source's failures may show: its identifier and weight columns
     (``spiegel.sdc.id_like_columns``) never appear with values, only with row numbers."""
 
-    def __init__(self, table: Table, root: Path, path: Path):
+    def __init__(self, table: Table, root: Path, path: Path, free_text: Iterable[str] = ()):
         self.table, self.root, self.path = table, root, path
         self.private = set(id_like_columns(table.frame.columns))
+        # Free-text columns (the contract's ``private_columns``): their values never appear either.
+        self.free_text = {c for c in free_text if c in table.frame.columns}
+        self.private |= self.free_text
 
     def hides(self, columns: Iterable[Any]) -> bool:
         return any(c in self.private for c in columns)
@@ -619,7 +658,15 @@ class _Privacy:
             hits |= set(as_text[as_text.isin(tokens)])
         for hit in sorted(hits, key=len, reverse=True):
             text = re.sub(rf"(?<![\w.+-]){re.escape(hit)}(?![\w.+-])", "…", text)
+        for c in self.free_text:  # an open answer is blanked wherever it occurs in the message
+            for value in sorted(set(self.table.frame[c].dropna().astype(str)), key=len, reverse=True):
+                if len(value) > 3 and value in text:
+                    text = text.replace(value, "…")
         return text
+
+    def reason(self, columns: Iterable[Any]) -> str:
+        """Why values of ``columns`` are not shown."""
+        return HIDDEN_FREE_TEXT if any(c in self.free_text for c in columns) else HIDDEN
 
 
 def _shown_values(values: list[Any], columns: list[str], privacy: _Privacy) -> tuple[list[Any], bool]:
@@ -694,7 +741,7 @@ class _Run:
         except SourceError as exc:
             readable.ok, readable.message = False, f"{exc.problem} ({rel})"
             return SourceResult(source.id, source.contract, rel, None, [readable])
-        privacy = _Privacy(table, self.edition.root, source.path)
+        privacy = _Privacy(table, self.edition.root, source.path, suite.meta.get("private_columns", ()))
         rules = [readable, *self._gx_rules(source.id, suite, table.frame, privacy)]
         for check in suite.meta.get("custom_checks", []):
             rules.append(self._custom(source.id, check, table.frame, privacy))
@@ -772,7 +819,7 @@ class _Run:
             rule.message = found.message + (f" (offending {_rows_text(rows, found.n, privacy.table.unit)})"
                                             if rows else "")
         elif found.n is not None:
-            _set_offending(rule, found.n, values, rows, privacy.table.unit, hidden)
+            _set_offending(rule, found.n, values, rows, privacy.table.unit, privacy.reason(columns) if hidden else "")
         return rule
 
 
@@ -894,7 +941,8 @@ def _rows_text(rows: list[int], n: int | None, unit: str) -> str:
 
 
 def _set_offending(rule: RuleResult, n: int, values: Iterable[Any], rows: list[int] | None = None,
-                   unit: str = "row", hidden: bool = False) -> None:
+                   unit: str = "row", hidden: bool | str = False) -> None:
+    """``hidden``: values were left out (True: of an identifier or weight column; a text: why)."""
     distinct = _distinct(values)
     rule.offending, rule.values, rule.rows = n, distinct, list(rows or [])
     rule.message = f"{n} offending row{'s' if n != 1 else ''}" if n or not rule.ok else ""
@@ -903,7 +951,8 @@ def _set_offending(rule: RuleResult, n: int, values: Iterable[Any], rows: list[i
     if distinct:
         rule.message += ", e.g. " + ", ".join(map(_show, distinct))
     if hidden and n:
-        rule.message += f"; {HIDDEN}" if not distinct else " (identifier values not shown)"
+        why = hidden if isinstance(hidden, str) else HIDDEN
+        rule.message += f"; {why}" if not distinct else " (identifier values not shown)"
 
 
 def _exception(info: Any) -> str | None:
@@ -947,7 +996,8 @@ _SAFE_OBSERVED = ("_type", "_count_", "row_count")
 def _from_gx(dataset: str, r, columns: set[str], privacy: _Privacy) -> RuleResult:
     cfg, res = r.expectation_config, r.result or {}
     kw = cfg.kwargs
-    column = kw.get("column") or ", ".join(kw.get("column_list") or []) or TABLE
+    pair = [c for c in (kw.get("column_A"), kw.get("column_B")) if c]  # column-pair rules name both columns
+    column = kw.get("column") or ", ".join(kw.get("column_list") or pair) or TABLE
     rule = RuleResult(dataset, column, cfg.type, (cfg.meta or {}).get("rule", cfg.type), bool(r.success))
     if r.success:
         return rule
@@ -968,7 +1018,8 @@ def _from_gx(dataset: str, r, columns: set[str], privacy: _Privacy) -> RuleResul
             values = [dict(zip(kw["column_list"], v)) for v in values]
         values, hidden = _shown_values(list(values), checked, privacy)
         rows = privacy.rows(res.get("partial_unexpected_index_list") or [])
-        _set_offending(rule, int(res["unexpected_count"]), values, rows, privacy.table.unit, hidden)
+        _set_offending(rule, int(res["unexpected_count"]), values, rows, privacy.table.unit,
+                       privacy.reason(checked) if hidden else "")
         return rule
     mismatch = (res.get("details") or {}).get("mismatched")
     if isinstance(mismatch, dict):
@@ -980,7 +1031,8 @@ def _from_gx(dataset: str, r, columns: set[str], privacy: _Privacy) -> RuleResul
         return rule
     observed = _plain(res.get("observed_value"))
     if privacy.hides(checked) and not any(part in cfg.type for part in _SAFE_OBSERVED):
-        rule.message = f"observed value not shown (identifier or weight column), expected {_expected(kw)}"
+        why = "free-text column" if any(c in privacy.free_text for c in checked) else "identifier or weight column"
+        rule.message = f"observed value not shown ({why}), expected {_expected(kw)}"
         return rule
     rule.values = [] if observed is None else [observed]
     rule.message = f"observed {_show(observed)}, expected {_expected(kw)}"

@@ -264,6 +264,9 @@ def _chapters(edition: Any, executed: dict[str, Path]) -> list[ChapterSource]:
                 f"(known: {', '.join(known) or 'none'})"
             )
         out.append(prepare_chapter(Path(path), chapter_id, known[chapter_id].number))
+    # The book is in chapter-number order, whatever the order of the params' list: tables and
+    # figures are numbered on in that order (a chapter added later with a lower number comes first).
+    out.sort(key=lambda c: c.number)
     pages = [c.page for c in out]
     dupes = sorted({p for p in pages if pages.count(p) > 1})
     if dupes:
