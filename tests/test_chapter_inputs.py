@@ -30,8 +30,9 @@ from spiegel.params import ChapterScopeError, Scoped, chapter_view, load_params
 
 EDITION = 2022
 PARAMS = f"params/{EDITION}.yml"
-CHAPTERS = ("gemeenten", "uwv", "wsp")
-NOTEBOOKS = {"gemeenten": "02_gemeenten.ipynb", "uwv": "03_uwv.ipynb", "wsp": "04_wsp.ipynb"}
+CHAPTERS = ("gemeenten", "uwv", "wsp", "inkomen")
+NOTEBOOKS = {"gemeenten": "02_gemeenten.ipynb", "uwv": "03_uwv.ipynb", "wsp": "04_wsp.ipynb",
+             "inkomen": "05_inkomen.ipynb"}
 
 
 def _copy_project(root: Path, dest: Path) -> Path:
@@ -136,6 +137,7 @@ ANALYSIS_CHANGES = {  # chapter -> (old text, new text, the params key named)
     "gemeenten": ("    caseload_threshold: 75\n", "    caseload_threshold: 80\n", "analysis.gemeenten.caseload_threshold"),
     "uwv": ("caseload_threshold: 100 ", "caseload_threshold: 120 ", "analysis.uwv.caseload_threshold"),
     "wsp": ("instemming: {eens: 4.0,", "instemming: {eens: 4.2,", "analysis.wsp.instemming.eens"),
+    "inkomen": ("    laag_inkomen_grens: 0.2\n", "    laag_inkomen_grens: 0.25\n", "analysis.inkomen.laag_inkomen_grens"),
 }
 
 
@@ -161,14 +163,16 @@ def test_shared_params_make_every_chapter_stale(project, key):
     assert stale(project) == {c: [f"params {key} changed"] for c in CHAPTERS}
 
 
-@pytest.mark.parametrize("source, chapter", [("klanten_pw", "gemeenten"), ("uwv_medewerkers", "uwv"),
-                                             ("wsp_regios", "wsp")])
+@pytest.mark.parametrize("source, chapter", [("klanten_pw", ("gemeenten", "inkomen")), ("klantmanagers_pw", "gemeenten"),
+                                             ("uwv_medewerkers", "uwv"), ("wsp_regios", "wsp"),
+                                             ("minimabeleid", "inkomen")])
 def test_a_sources_description_makes_only_the_chapters_that_list_it_stale(project, source, chapter):
     path = project / PARAMS
     text = path.read_text("utf-8")
     block = re.search(rf"(?ms)^  {source}:\n.*?^    fieldwork: \"([^\"]*)\"", text)
     path.write_text(text[:block.end(1)] + " (herzien)" + text[block.end(1):], "utf-8")
-    assert stale(project) == {chapter: [f"params sources.{source}.fieldwork changed"]}
+    readers = chapter if isinstance(chapter, tuple) else (chapter,)  # klanten_pw: chapters 2 and 5
+    assert stale(project) == {c: [f"params sources.{source}.fieldwork changed"] for c in readers}
 
 
 PARAMS_FORMATTING = {  # the same values written otherwise: no chapter is executed again
