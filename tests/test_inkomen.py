@@ -9,7 +9,7 @@
 - The wording follows the data: reversed client-consultant contrasts, a moving Figuur 23 trend and
   a shrunken subgroup change the sentences (and the Belangrijkste bevindingen).
 - The contracts refuse broken input naming dataset, column and rule.
-- Chapter 5's figures are numbered Figuur 23-25 (and its table Tabel 6) after chapters 2-4.
+- Chapter 5's figures are numbered Figuur 23-25 (and its tables Tabel 6-7) after chapters 2-4.
 """
 
 from __future__ import annotations
@@ -325,6 +325,22 @@ def test_the_non_use_share_follows_the_register(data, edition):
     assert "maakt circa 35%" not in after
 
 
+def test_clients_and_consultants_side_by_side(reg, data):
+    table = ch.tabel_klant_consulent(reg)
+    assert list(table.columns) == ["Stelling", "Klanten", "Inkomensconsulenten", "Verschil"]
+    assert len(table) == 4
+    row = table.iloc[1]  # begrijpelijk: clients more positive, significantly
+    assert row["Klanten"] == f"{round(reg['klant_info_begrijpelijk'].value * 100)}%"
+    assert row["Inkomensconsulenten"] == f"{round(reg['ic_info_begrijpelijk'].value * 100)}%"
+    assert row["Verschil"] == "significant" and table.iloc[2]["Verschil"] == "niet significant"
+    klanten = data.klanten.copy()
+    klanten["info_begrijpelijk"] = "weet_niet"
+    klanten.loc[klanten.index[:data.threshold // 2], "info_begrijpelijk"] = "eens"
+    klanten.loc[klanten.index[data.threshold // 2:], "info_begrijpelijk"] = None
+    shrunk = ch.tabel_klant_consulent(ch.findings(data.changed(klanten=klanten)))
+    assert shrunk.iloc[1]["Klanten"] == "–" and shrunk.iloc[1]["Verschil"] == "–"
+
+
 # --------------------------------------------------------------------------- the text follows the data
 
 
@@ -534,8 +550,8 @@ def test_chapter_5_figures_are_numbered_23_to_25_after_chapters_2_to_4(edition):
     chapters = [prepare_chapter(c.notebook, c.id, c.number) for c in sorted(edition.chapters, key=lambda c: c.number)]
     registry = number_floats(chapters)
     mine = {label: r["number"] for label, r in registry.items() if r["chapter"] == "inkomen"}
-    assert mine == {"fig-inkomen-hulp": 23, "fig-inkomen-omstandigheden": 24, "tbl-inkomen-minimabeleid": 6,
-                    "fig-inkomen-bekendheid": 25}
+    assert mine == {"tbl-inkomen-klant-consulent": 6, "fig-inkomen-hulp": 23, "fig-inkomen-omstandigheden": 24,
+                    "tbl-inkomen-minimabeleid": 7, "fig-inkomen-bekendheid": 25}
     assert max(r["number"] for r in registry.values() if r["chapter"] == "wsp" and r["kind"] == "fig") == 22
 
 

@@ -318,6 +318,23 @@ def _register_minima(reg: Register, data: Data) -> None:
               source=src, section="5.9")
 
 
+def tabel_klant_consulent(reg: Register) -> pd.DataFrame:
+    """The clients' and the consultants' answers to the same statements, side by side, with the
+    result of the test (independent samples)."""
+    t = spec()["tabel_klant_consulent"]
+    cols, words = t["columns"], t["verschil"]
+    rows = []
+    for cid, topic in t["rows"].items():
+        c = reg[cid]
+        shown = not c.suppressed
+        rows.append({cols["onderwerp"]: topic,
+                     cols["klanten"]: fmt.pct(c.a.value) if c.a.shown else words["onderdrukt"],
+                     cols["consulenten"]: fmt.pct(c.b.value) if c.b.shown else words["onderdrukt"],
+                     cols["verschil"]: (words["significant"] if c.significant else words["niet"]) if shown
+                     else words["onderdrukt"]})
+    return pd.DataFrame(rows)
+
+
 def tabel_6(data: Data) -> pd.DataFrame:
     """Tabel 6: the spread of minimabeleid over the gemeenten (laagste, mediaan, hoogste, the most
     common value and how many gemeenten have it)."""
