@@ -179,6 +179,7 @@ def test_report_has_site_and_pdf_with_all_tables_and_figures(built):
 CHAPTER_FLOATS = {  # page -> the 2022 numbering of its tables and figures (continuous over the book)
     "03_uwv.html": (("Tabel", range(3, 5)), ("Figuur", range(8, 15))),
     "04_wsp.html": (("Tabel", range(5, 6)), ("Figuur", range(15, 23))),
+    "05_inkomen.html": (("Tabel", range(6, 8)), ("Figuur", range(23, 26))),
 }
 
 
@@ -206,7 +207,7 @@ def test_key_figures_are_saved_for_the_samenvatting(built):
     folder = state_dir(project) / "findings"
     # the state of the most recent build is found under build/<edition>/current
     assert (project / "build" / str(EDITION) / "current" / "findings").resolve() == folder.resolve()
-    assert {p.stem for p in folder.glob("*.json")} == {"gemeenten", "uwv", "wsp", "tozo"}
+    assert {p.stem for p in folder.glob("*.json")} == {"gemeenten", "uwv", "wsp", "inkomen", "tozo"}
     assert all('"format": 2' in p.read_text("utf-8") for p in folder.glob("*.json"))
     assert "kan_nu_werken_klant" in (folder / "gemeenten.json").read_text("utf-8")
     assert '"tabel5_telefoon_ingevoerd"' in (folder / "wsp.json").read_text("utf-8")

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from spiegel.chapters.inkomen import synth as inkomen_synth
 from spiegel.contracts import (
     ROW_COUNT_RULES,
     ContractError,
@@ -41,6 +42,19 @@ LIKERT5 = ["helemaal_eens", "eens", "neutraal", "oneens", "helemaal_oneens", "we
 GEMGROOTTE = ["klein", "middel", "groot"]
 BEHOEFTE = ["behoefte_zoeken_werk", "behoefte_persoonlijk", "behoefte_scholing", "behoefte_werktijden",
             "behoefte_werkplek"]
+
+
+def inkomen_klanten_items() -> dict[str, tuple[list[str], tuple[str, list[str]] | None]]:
+    """Chapter 5's columns of klanten_pw (codes, asked of), from its item specs."""
+    items = inkomen_synth.targets(2022)["klanten_pw"]["items"]
+    out = {}
+    for col, spec in items.items():
+        codes = LIKERT5 if "likert" in spec else list(spec["codes"]) if "codes" in spec else JN
+        among = next(iter((spec.get("among") or {}).items()), None)
+        out[col] = (codes, among)
+    return out
+
+
 # column -> (codes, asked of: (filter column, values) or None for all); in dictionary order
 KLANTEN = {
     "steekproef": (["brede_doelgroep", "dgr"], None), "geslacht": (["man", "vrouw"], None),
@@ -78,6 +92,7 @@ KLANTEN = {
     "jobcoach": (JN, ("steekproef", ["dgr"])),
     **{c: (LIKERT5, ("jobcoach", ["ja"])) for c in ["jc_kent_mogelijkheden", "jc_voldoende_tijd",
                                                     "jc_durft_vragen", "jc_zinvol", "jc_kans_succes"]},
+    **inkomen_klanten_items(),  # chapter 5's income-support items of the same survey
 }
 BACKGROUND = ["steekproef", "geslacht", "leeftijd", "migratieachtergrond", "startkwalificatie", "gemeentegrootte"]
 PCT = ["pct_behoefte_persoonlijk", "pct_ondersteuning_bieden", "pct_geen_beeld", "pct_afspraken",

@@ -11,7 +11,8 @@ def test_2022_params_resolve_paths_against_the_project_root(root):
     ed = load_params(root / "params" / "2022.yml")
     assert ed.edition == 2022
     assert ed.sources["klanten_pw"].path == root / "data" / "2022" / "klanten_pw.csv"
-    assert [(c.id, c.number) for c in ed.chapters] == [("gemeenten", 2), ("uwv", 3), ("wsp", 4), ("tozo", 6)]
+    assert [(c.id, c.number) for c in ed.chapters] == [("gemeenten", 2), ("uwv", 3), ("wsp", 4), ("inkomen", 5),
+                                                       ("tozo", 6)]
     # one build state per params file: build/<edition>/<params stem>-<hash of its resolved path>
     assert ed.build_dir.parent == root / "build" / "2022" and ed.build_dir.name.startswith("2022-")
     assert load_params(root / "params" / ".." / "params" / "2022.yml").build_dir == ed.build_dir

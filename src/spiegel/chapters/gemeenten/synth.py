@@ -278,21 +278,31 @@ KLANTEN_COLUMNS = [
 
 def klanten_pw(seed: int, edition: int) -> pd.DataFrame:
     """The client survey: one row per respondent, both samples, shuffled as an export would be."""
+    from spiegel.chapters.inkomen import synth as inkomen  # chapter 5's income-support items
+
     cfg = targets(edition)["klanten_pw"]
-    parts = [_sample(seed, name, n, cfg) for name, n in cfg["sizes"].items()]
+    parts = []
+    for name, n in cfg["sizes"].items():
+        part = _sample(seed, name, n, cfg)
+        # chapter 5's columns come from a stream of their own: the columns above keep their bytes
+        extra = inkomen.klanten_pw_items(seed, edition, name, part["gewicht"].to_numpy())
+        parts.append(pd.concat([part, extra], axis=1))
     frame = pd.concat(parts, ignore_index=True)
     order = rng_for(seed, "klanten_pw", "order").permutation(len(frame))
     frame = frame.iloc[order].reset_index(drop=True)
     frame.insert(0, "resp_id", [f"R{i:06d}" for i in range(1, len(frame) + 1)])
-    return frame[KLANTEN_COLUMNS]
+    return frame[KLANTEN_COLUMNS + inkomen.klanten_pw_columns(edition)]
 
 
 def klanten_pw_trend(seed: int, edition: int) -> pd.DataFrame:
-    """Earlier waves as aggregates (indicator, wave, share, n)."""
+    """Earlier waves as aggregates (indicator, wave, share, n), chapter 2's and chapter 5's items."""
+    from spiegel.chapters.inkomen import synth as inkomen  # chapter 5's items of the same waves
+
     cfg = targets(edition)["klanten_pw_trend"]
+    values = {**cfg["values"], **inkomen.trend_values(edition)}
     rows = [
         {"meting": int(wave), "indicator": indicator, "aandeel": float(share), "n": int(cfg["n"][wave])}
-        for indicator, waves in cfg["values"].items()
+        for indicator, waves in values.items()
         for wave, share in waves.items()
     ]
     return pd.DataFrame(rows).sort_values(["indicator", "meting"]).reset_index(drop=True)
