@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from spiegel import fmt, sdc, stats
+from spiegel.chapters.common import required_analysis
 from spiegel.chapters.common import AGREE, LIKERT_LABELS, LIKERT_ORDER, ChapterData  # noqa: F401 - AGREE re-exported
 from spiegel.chapters.gemeenten import register
 from spiegel.findings import Figure, Register
@@ -54,12 +55,7 @@ def _codes(positive: Any) -> tuple:
 
 def analysis(edition: Edition) -> dict[str, Any]:
     """The chapter's analysis choices from params; a missing one stops with the key to add."""
-    choices = edition.analysis(CHAPTER)
-    missing = [k for k in ANALYSIS_KEYS if k not in choices]
-    if missing:
-        raise KeyError(f"{edition.path.name}: analysis.{CHAPTER} lacks {', '.join(missing)} "
-                       f"(see params/2022.yml for what each means)")
-    return choices
+    return required_analysis(edition, CHAPTER, ANALYSIS_KEYS)
 
 
 BREDE, DGR = spec()["samples"]["brede"], spec()["samples"]["dgr"]

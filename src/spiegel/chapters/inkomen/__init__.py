@@ -17,15 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from spiegel import fmt, stats
-from spiegel.chapters.common import ChapterData
+from spiegel.chapters.common import ChapterData, cited_figures, read_yaml, required_analysis, SpecError
 from spiegel.findings import Figure, Register
 from spiegel.io import read_source
 from spiegel.params import Edition
@@ -38,42 +36,21 @@ ANALYSIS_KEYS = ("laag_inkomen_grens", "peildatum", "eerdere_peildata", "beslist
 EARLIER_NON_USE = ("niet_gebruik_3m", "niet_gebruik_6m", "niet_gebruik_12m")
 
 
-class SpecError(ValueError):
-    """The chapter's item definitions (items.yml, cited_<edition>.yml) are inconsistent."""
-
-
-def _read(name: str) -> Any:
-    path = resources.files(__name__).joinpath(name)
-    if not path.is_file():
-        raise SpecError(f"chapter '{CHAPTER}': src/spiegel/chapters/inkomen/{name} is missing")
-    return yaml.safe_load(path.read_text("utf-8"))
-
-
 @cache
 def spec() -> dict[str, Any]:
     """The parsed ``items.yml``."""
-    return _read("items.yml")
+    return read_yaml(CHAPTER, "items.yml")
 
 
 @cache
 def cited(edition: int) -> dict[str, dict[str, Any]]:
     """The figures the chapter cites from other documents in an edition (``cited_<edition>.yml``)."""
-    figures = (_read(f"cited_{edition}.yml") or {}).get("figures") or {}
-    for fid, f in figures.items():
-        missing = {"value", "unit", "label", "document", "section"} - set(f)
-        if missing:
-            raise SpecError(f"src/spiegel/chapters/inkomen/cited_{edition}.yml: figures.{fid}: missing {sorted(missing)}")
-    return figures
+    return cited_figures(CHAPTER, edition)
 
 
 def analysis(edition: Edition) -> dict[str, Any]:
     """The chapter's analysis choices from params; a missing one stops with the key to add."""
-    choices = edition.analysis(CHAPTER)
-    missing = [k for k in ANALYSIS_KEYS if k not in choices]
-    if missing:
-        raise KeyError(f"{edition.path.name}: analysis.{CHAPTER} lacks {', '.join(missing)} "
-                       f"(see params/2022.yml for what each means)")
-    return choices
+    return required_analysis(edition, CHAPTER, ANALYSIS_KEYS)
 
 
 SOURCES: dict[str, str] = spec()["sources"]

@@ -27,15 +27,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from spiegel import fmt, sdc, stats
-from spiegel.chapters.common import LIKERT_LABELS, LIKERT_ORDER, ChapterData
+from spiegel.chapters.common import LIKERT_LABELS, LIKERT_ORDER, ChapterData, cited_figures, read_yaml, SpecError
 from spiegel.findings import Figure, Register
 from spiegel.fmt import grade  # noqa: F401 - the notebook's charts label with it
 from spiegel.io import read_source
@@ -48,21 +46,10 @@ _FILE = "src/spiegel/chapters/tozo/items.yml"
 FREE_TEXT = "verbeterpunt"
 
 
-class SpecError(ValueError):
-    """The chapter's definitions (items.yml, cited_<edition>.yml) are inconsistent."""
-
-
-def _read(name: str) -> Any:
-    path = resources.files(__name__).joinpath(name)
-    if not path.is_file():
-        raise SpecError(f"chapter '{CHAPTER}': src/spiegel/chapters/tozo/{name} is missing")
-    return yaml.safe_load(path.read_text("utf-8"))
-
-
 @cache
 def spec() -> dict[str, Any]:
     """The parsed ``items.yml``."""
-    return _read("items.yml")
+    return read_yaml(CHAPTER, "items.yml")
 
 
 SOURCE, SOURCE_REGELINGEN = spec()["sources"]["klanten"], spec()["sources"]["regelingen"]
@@ -72,12 +59,7 @@ THEMES: dict[str, str] = dict(spec()["themes"]["labels"])
 
 def cited(edition: int) -> dict[str, dict[str, Any]]:
     """The figures the chapter takes from other studies in an edition (``cited_<edition>.yml``)."""
-    figures = (_read(f"cited_{edition}.yml") or {}).get("figures") or {}
-    for fid, f in figures.items():
-        missing = {"value", "unit", "label", "document", "section"} - set(f)
-        if missing:
-            raise SpecError(f"src/spiegel/chapters/tozo/cited_{edition}.yml: figures.{fid}: missing {sorted(missing)}")
-    return figures
+    return cited_figures(CHAPTER, edition)
 
 
 def _codes(positive: Any, where: str) -> tuple[object, ...]:

@@ -25,16 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 import spiegel.synth  # noqa: F401 - first: it imports this chapter's synth module (a direct import would cycle)
 from spiegel import fmt, sdc, stats
-from spiegel.chapters.common import ChapterData
+from spiegel.chapters.common import ChapterData, cited_figures, read_yaml, SpecError
 from spiegel.findings import Figure, Register
 from spiegel.fmt import grade  # noqa: F401 - the notebook's chart of report marks labels with it
 from spiegel.io import read_source
@@ -45,24 +43,13 @@ CHAPTER = "uwv"
 _FILE = "src/spiegel/chapters/uwv/items.yml"
 
 
-class SpecError(ValueError):
-    """The chapter's item definitions (items.yml, cited_<edition>.yml) are inconsistent."""
-
-
 # --------------------------------------------------------------------------- the definitions
-
-
-def _read(name: str) -> Any:
-    path = resources.files(__name__).joinpath(name)
-    if not path.is_file():
-        raise SpecError(f"chapter '{CHAPTER}': src/spiegel/chapters/uwv/{name} is missing")
-    return yaml.safe_load(path.read_text("utf-8"))
 
 
 @cache
 def spec() -> dict[str, Any]:
     """The parsed ``items.yml``."""
-    return _read("items.yml")
+    return read_yaml(CHAPTER, "items.yml")
 
 
 SOURCES: dict[str, str] = spec()["sources"]
@@ -153,13 +140,7 @@ ITEMS: dict[str, Item] = {iid: _item(iid, sec, raw) for iid, (sec, raw) in _by_s
 
 def cited(edition: int) -> dict[str, dict[str, Any]]:
     """The figures the chapter cites from other documents in an edition (``cited_<edition>.yml``)."""
-    raw = _read(f"cited_{edition}.yml") or {}
-    figures = raw.get("figures") or {}
-    for fid, f in figures.items():
-        missing = {"value", "unit", "label", "document", "section"} - set(f)
-        if missing:
-            raise SpecError(f"src/spiegel/chapters/uwv/cited_{edition}.yml: figures.{fid}: missing {sorted(missing)}")
-    return figures
+    return cited_figures(CHAPTER, edition)
 
 
 def caseload_threshold(edition: Edition) -> int:
