@@ -154,8 +154,12 @@ def current_inputs(edition: Edition) -> dict[str, Any]:
     notebooks = {c.id: {"file": shown_path(c.notebook, root), "sha256": sha256_file(c.notebook)}
                  for c in edition.chapters}
     code = {group: sha256_files(files) for group, files in code_files(edition).items()}
+    from spiegel.render.pages import input_files
+
+    book = {shown_path(f, root): {"file": shown_path(f, root), "sha256": sha256_file(f)} for f in input_files(edition)}
     return {
         "params": {"file": shown_path(edition.path, root), "sha256": sha256_file(edition.path)},
+        "book": book,
         "gate_params": gate_params_digest(edition),
         "data": data,
         "contracts": contracts,
@@ -513,6 +517,7 @@ def build_manifest(edition: Edition, inputs: dict[str, Any], executed: dict[str,
         "data": inputs["data"],
         "contracts": inputs["contracts"],
         "notebooks": notebooks,
+        "book": inputs["book"],
         "code": inputs["code"],
         "validation": {"ok": bool(gate.get("ok")), "report_sha256": gate.get("report_sha256")},
     }
@@ -540,7 +545,8 @@ def manifest_differences(book: dict[str, Any] | None, expected: dict[str, Any]) 
     if bp != ep:
         out.append(f"params: the book was built from {bp.get('file')} (sha256 {_short(bp.get('sha256'))}), "
                    f"the current params are {ep['file']} (sha256 {_short(ep['sha256'])})")
-    for section, label in (("data", "data"), ("contracts", "contract"), ("notebooks", "notebook")):
+    for section, label in (("data", "data"), ("contracts", "contract"), ("notebooks", "notebook"),
+                           ("book", "page file")):
         have, want = book.get(section) or {}, expected[section]
         for key in sorted(set(have) | set(want)):
             h, w = have.get(key), want.get(key)

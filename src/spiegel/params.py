@@ -124,6 +124,67 @@ class SourceSpec(_Model):
     title: Text
     bron: Text
     fieldwork: Text | None = None
+    population: Text | None = Field(None, description="who was asked or counted (the method overview of the Inleiding)")
+    unit: Text | None = Field(None, description="what one row of the file is, plural (respondenten, huishoudens, regio's); "
+                              "leave it out for a file of aggregates")
+    sample: int | None = Field(None, ge=1, description="a whole number of at least 1: how many were asked (for the response)")
+
+
+def _book_file(value: str, info: ValidationInfo) -> str:
+    root = (info.context or {}).get("root")
+    if root is not None and not resolve_path(root, value).is_file():
+        _fail("file {value} does not exist (looked for {path})", value=_shown(value), path=str(resolve_path(root, value)))
+    return value
+
+
+BookFile = Annotated[str, AfterValidator(_not_blank), AfterValidator(_book_file),
+                     Field(description="the path of an existing file (relative to the project root)")]
+
+
+class BookPageSpec(_Model):
+    file: BookFile
+    numbered: bool = Field(False, description="true or false: whether the page is a numbered chapter (1 Inleiding, 7 Naschrift)")
+
+    @field_validator("file")
+    @classmethod
+    def _markdown(cls, value: str) -> str:
+        if not value.endswith(".md"):
+            _fail("{value} is not allowed; must be the path of a Markdown (.md) file", value=_shown(value))
+        return value
+
+
+class ReactionSpec(_Model):
+    organisation: Text
+    date: Any = Field(description='a date written YYYY-MM-DD (e.g. "2022-11-03")')
+    reference: Text | None = None
+    file: BookFile
+    example: bool = Field(False, description="true for an example reaction written for this project (it is marked so)")
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        return _iso_date(value, required=True)
+
+
+class BookSpec(_Model):
+    front: list[BookPageSpec] = Field(default_factory=list, description="the pages before the chapters, in order")
+    back: list[BookPageSpec] = Field(default_factory=list, description="the pages after the chapters, in order")
+    cited: BookFile | None = Field(None, description="a YAML file with the figures the pages cite from other documents")
+    bibliography: BookFile | None = Field(None, description="a CSL YAML or BibTeX file with the works the text cites")
+    reactions: list[ReactionSpec] = Field(default_factory=list,
+                                          description="the administrative reactions printed in the Bijlage")
+
+
+def _iso_date(value: Any, required: bool = False) -> Any:
+    if (value is None and not required) or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            dt.date.fromisoformat(value)
+            return value
+        except ValueError:
+            pass
+    _fail('{value} is not allowed; must be a date written YYYY-MM-DD (e.g. "2022-09-06")', value=_shown(value))
 
 
 class ChapterSpec(_Model):
@@ -204,19 +265,13 @@ class ParamsModel(_Model):
                                        description="a mapping with alpha and confidence")
     analysis: dict[str, dict[str, Any] | None] = Field(
         default_factory=dict, description="a mapping of chapter id to that chapter's analysis choices (a mapping)")
+    book: BookSpec = Field(default_factory=BookSpec,
+                           description="the pages around the chapters: front, back, cited, bibliography, reactions")
 
     @field_validator("publication_date")
     @classmethod
     def _date(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-            return value
-        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            try:
-                dt.date.fromisoformat(value)
-                return value
-            except ValueError:
-                pass
-        _fail('{value} is not allowed; must be a date written YYYY-MM-DD (e.g. "2022-09-06")', value=_shown(value))
+        return _iso_date(value)
 
     @field_validator("colofon")
     @classmethod
@@ -387,6 +442,17 @@ def _cross_checks(model: ParamsModel, root: Path) -> list[str]:
             problems.append(f"sources.{sid}.file: {_shown(spec.file)} is not allowed; source "
                             f"'{files[target]}' names the same file (each source needs its own file)")
         files.setdefault(target, sid)
+    pages = [*model.book.front, *model.book.back]
+    stems: dict[str, str] = {Path(c.notebook).stem: f"chapter '{c.id}'" for c in model.chapters}
+    for part in ("front", "back"):
+        for i, page in enumerate(getattr(model.book, part)):
+            stem = Path(page.file).stem
+            if stem in stems:
+                problems.append(f"book.{part}[{i}].file: {_shown(page.file)} is not allowed; {stems[stem]} has a "
+                                f"file called {stem} already (each page is written to <name>.html, so names must differ)")
+            stems.setdefault(stem, f"book.{part}[{i}]")
+    if pages and not model.chapters:
+        problems.append("book: pages around the chapters need at least one chapter under chapters:")
     return problems
 
 
@@ -400,6 +466,30 @@ class Source:
     title: str
     bron: str
     fieldwork: str | None = None
+    population: str | None = None
+    unit: str | None = None
+    sample: int | None = None
+
+
+@dataclass(frozen=True)
+class BookPage:
+    """A page of the book around the chapters (``book.front`` / ``book.back``)."""
+
+    id: str  # the file's stem: hoofdboodschap, samenvatting, inleiding, naschrift
+    path: Path
+    part: str  # front | back
+    numbered: bool
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """An administrative reaction printed in the Bijlage (``book.reactions``)."""
+
+    organisation: str
+    date: dt.date
+    path: Path
+    reference: str | None = None
+    example: bool = False
 
 
 @dataclass(frozen=True)
@@ -499,6 +589,7 @@ def scoped_params(raw: Mapping[str, Any], chapter_id: str, params_file: str = "t
     own_index = chapters.index(own)
     own_sources = list(own.get("sources") or [])
     view = dict(raw)
+    view.pop("book", None)  # the pages around the chapters: read by the render, never by a chapter
 
     analysis = raw.get("analysis") or {}
     refused = {other: _analysis_refusal(params_file, chapter_id, other)
@@ -634,6 +725,9 @@ class Edition:
                 title=spec["title"],
                 bron=spec["bron"],
                 fieldwork=spec.get("fieldwork"),
+                population=spec.get("population"),
+                unit=spec.get("unit"),
+                sample=spec.get("sample"),
             )
             for sid, spec in specs.items()
         }
@@ -650,6 +744,29 @@ class Edition:
             )
             for c in self.raw["chapters"]
         ]
+
+    @property
+    def book_pages(self) -> list[BookPage]:
+        """The pages before (``front``) and after (``back``) the chapters, in book order."""
+        book = self.raw.get("book") or {}
+        return [BookPage(id=Path(p["file"]).stem, path=resolve_path(self.root, p["file"]), part=part,
+                         numbered=p.get("numbered", False) is True)
+                for part in ("front", "back") for p in (book.get(part) or [])]
+
+    @property
+    def reactions(self) -> list[Reaction]:
+        """The administrative reactions of the Bijlage, in the order the params list them."""
+        out = []
+        for r in (self.raw.get("book") or {}).get("reactions") or []:
+            day = r["date"] if isinstance(r["date"], dt.date) else dt.date.fromisoformat(str(r["date"]))
+            out.append(Reaction(organisation=r["organisation"], date=day, path=resolve_path(self.root, r["file"]),
+                                reference=r.get("reference"), example=r.get("example", False) is True))
+        return out
+
+    def book_file(self, key: str) -> Path | None:
+        """``book.cited`` or ``book.bibliography`` as a path (None when not given)."""
+        value = (self.raw.get("book") or {}).get(key)
+        return None if value is None else resolve_path(self.root, value)
 
     @property
     def data_dir(self) -> Path:

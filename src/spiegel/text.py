@@ -26,7 +26,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jinja2
@@ -125,6 +125,11 @@ def f_thousands(x: Any, decimals: int = 0) -> str:
     return fmt.thousands(_number_value(x, "thousands", ("count",)), decimals)
 
 
+def f_millions(x: Any, decimals: int = 0) -> str:
+    """A count in millions: "5 miljoen", with ``decimals`` "5,2 miljoen"."""
+    return f"{fmt.number(_number_value(x, 'millions', ('count',)) / 1_000_000, decimals)} miljoen"
+
+
 def f_grade(x: Any) -> str:
     """A report mark or mean with one decimal: "7,5"."""
     return fmt.grade(_number_value(x, "grade", ("grade", "mean")))
@@ -170,6 +175,18 @@ def f_share_of(x: Any, noun: str) -> str:
     if phrase == share:
         return f"{share} van de {noun}"
     return f"{phrase} {noun} ({share})" if " op de " in phrase else f"{phrase} van de {noun} ({share})"
+
+
+def f_complement(x: Any) -> Figure:
+    """The rest of a share (1 − value, its interval turned round): who did *not* say so, e.g.
+    ``[[ tozo.bekend_minimaregelingen | complement | fraction ]]`` for those who do not know them.
+    A suppressed share stays suppressed."""
+    if not isinstance(x, Figure) or x.unit != "share":
+        raise _need("complement", x, "a share")
+    if x.suppressed or x.value is None:
+        return x
+    return replace(x, value=1 - x.value, ci_low=None if x.ci_high is None else 1 - x.ci_high,
+                   ci_high=None if x.ci_low is None else 1 - x.ci_low, label=f"niet: {x.label}")
 
 
 def f_pp(x: Any, decimals: int = 0) -> str:
@@ -296,6 +313,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "pct": _guard(f_pct),
     "number": _guard(f_number),
     "thousands": _guard(f_thousands),
+    "millions": _guard(f_millions),
     "grade": _guard(f_grade),
     "ci": _guard(f_ci),
     "fraction": _guard(f_fraction),
@@ -309,6 +327,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "compare": _guard(f_compare),
     "series": _guard(f_series),
     "labels": f_labels,
+    "complement": f_complement,
     "join_nl": join_nl,
     "capitalize": f_capitalize,
     "month": f_month,
@@ -422,9 +441,10 @@ def _filter_hint(message: str) -> str:
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-#: Digits that are not data: cross-references (@tbl-x1), attributes ({#id}), article numbers.
+#: Digits that are not data: cross-references (@tbl-x1) and citations ([@nibud2021, p. 4]),
+#: attributes ({#id}), article numbers.
 _NOT_DATA = re.compile(
-    r"@(?:tbl|fig|sec)-[\w:.\-]+|\{[^}\n]*\}|\(https?://[^)\s]+\)|https?://\S+"
+    r"\[-?@[^\]\n]*\]|(?<![\w@])@[A-Za-z][\w:.\-]*|\{[^}\n]*\}|\(https?://[^)\s]+\)|https?://\S+"
     r"|\b(?:artikel|artikelen|art\.)\s+\d+[a-z]?(?:\s*(?:,|en|lid)\s*\d+[a-z]?)*"
     r"|\[\^[\w-]+\]|\b[A-Za-z]+-\d+\b",
     re.IGNORECASE,
@@ -443,7 +463,7 @@ def literal_text(source: str) -> str:
 def typed_numbers(source: str) -> list[str]:
     """Numbers typed in a template's literal text. None may be: every number in the text comes
     from a placeholder — a finding, or a params value such as ``[[ params.waves.current ]]`` —
-    so that it follows the data and the edition. Not counted: cross-references, attributes,
+    so that it follows the data and the edition. Not counted: cross-references, citations, attributes,
     URLs, article numbers ("artikel 10"), footnote marks and names such as "COVID-19"."""
     text = _NOT_DATA.sub(" ", literal_text(source))
     return _NUMBER.findall(text)

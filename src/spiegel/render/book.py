@@ -127,6 +127,10 @@ def run_pandoc(args: list[str], cwd: Path, context: Path | None, what: str) -> N
     if proc.returncode != 0:
         msg = proc.stderr.strip() or proc.stdout.strip()
         raise RenderError(f"pandoc failed for {what}: {msg}")
+    missing = re.findall(r"Citeproc: citation (\S+) not found", proc.stderr)
+    if missing:
+        raise RenderError(f"{what}: cites {', '.join('@' + m for m in dict.fromkeys(missing))}, which the "
+                          "bibliography (book.bibliography in the params) does not have")
 
 
 def typst_string(value: str) -> str:
@@ -216,7 +220,7 @@ def _raw_html_markdown(fragment: str) -> str:
     return f"{fence}{{=html}}\n{fragment}\n{fence}\n"
 
 
-def _index_body(edition: Any, chapters: list[ChapterSource], extras: list[Page]) -> str:
+def _index_body(edition: Any, book_pages: list[Page], extras: list[Page]) -> str:
     publisher = edition.raw.get("publisher", "")
     day = _pub_date(edition)
     parts = ['<header class="sp-titlepage">', f"<h1>{_esc(edition.title)}</h1>"]
@@ -234,10 +238,9 @@ def _index_body(edition: Any, chapters: list[ChapterSource], extras: list[Page])
     parts.append("</header>")
     parts.append('<section class="sp-toc-section" aria-labelledby="sp-inhoud"><h2 id="sp-inhoud">Inhoud</h2>')
     parts.append('<ol class="sp-contents">')
-    for ch in chapters:
-        parts.append(
-            f'<li><a href="{_esc(ch.page)}"><span class="sp-nav-number">{ch.number}</span> {_esc(ch.title)}</a></li>'
-        )
+    for p in book_pages:
+        number = f'<span class="sp-nav-number">{_esc(p.number)}</span> ' if p.number else ""
+        parts.append(f'<li class="sp-contents-{p.kind}"><a href="{_esc(p.href)}">{number}{_esc(p.label)}</a></li>')
     for p in extras:
         parts.append(f'<li class="sp-contents-extra"><a href="{_esc(p.href)}">{_esc(p.label)}</a></li>')
     parts.append(
@@ -276,6 +279,27 @@ def _chapters(edition: Any, executed: dict[str, Path]) -> list[ChapterSource]:
     return out
 
 
+def _around(edition: Any) -> list[Any]:
+    """The filled pages around the chapters (spiegel.pages); none for params without ``book:``."""
+    if not getattr(edition, "book_pages", None) and not getattr(edition, "reactions", None) \
+            and not (hasattr(edition, "book_file") and edition.book_file("bibliography")):
+        return []
+    from spiegel.render.pages import PageError, fill_pages
+
+    try:
+        return fill_pages(edition)
+    except PageError as exc:
+        raise RenderError(str(exc)) from None
+
+
+def citeproc_args(bibliography: Path | None) -> list[str]:
+    """pandoc's citeproc over the edition's bibliography, in Dutch (after quarto.lua, which
+    resolves the cross-references first)."""
+    if bibliography is None:
+        return []
+    return ["--citeproc", f"--bibliography={bibliography}", "-M", "lang=nl-NL", "-M", "link-citations=true"]
+
+
 def number_floats(chapters: list[ChapterSource]) -> dict[str, dict[str, Any]]:
     """Continuous numbering of tables and figures across the book, in chapter order."""
     registry: dict[str, dict[str, Any]] = {}
@@ -306,8 +330,17 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(asset.data)
 
+    # --- the pages around the chapters (front and back matter), filled from the chapters' registers
+    around = _around(edition)
+    front = [fp for fp in around if fp.part == "front"]
+    back = [fp for fp in around if fp.part == "back"]
+
     # --- pages and navigation
     taken = {c.page for c in chapters} | RESERVED_PAGES | {pdf_name(edition)}
+    for fp in around:
+        if f"{fp.stem}.html" in taken:
+            raise RenderError(f"the page '{fp.id}' would be written to {fp.stem}.html, which another page has")
+        taken.add(f"{fp.stem}.html")
     extras: list[tuple[Page, Path]] = []
     for title, path in (extra_pages or {}).items():
         path = Path(path)
@@ -316,9 +349,17 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
         if path.suffix.lower() not in {".html", ".htm", ".md", ".markdown"}:
             raise RenderError(f"extra page '{title}' must be HTML or Markdown, not {path.name}")
         extras.append((Page(_extra_slug(title, path, taken), str(title), "extra"), path))
-    pages = [Page("index.html", "Titelpagina", "index")]
-    pages += [Page(c.page, c.title, "chapter", str(c.number)) for c in chapters]
-    pages += [p for p, _ in extras]
+
+    def around_page(fp: Any) -> Page:
+        return Page(f"{fp.stem}.html", fp.title, fp.part, str(fp.number) if fp.number is not None else "")
+
+    book_pages = [around_page(fp) for fp in front]
+    book_pages += [Page(c.page, c.title, "chapter", str(c.number)) for c in chapters]
+    book_pages += [around_page(fp) for fp in back]
+    pages = [Page("index.html", "Titelpagina", "index"), *book_pages, *(p for p, _ in extras)]
+    index_of = {p.href: i for i, p in enumerate(pages)}
+    bibliography = edition.book_file("bibliography") if hasattr(edition, "book_file") else None
+    cite_args = citeproc_args(bibliography)
 
     day = _pub_date(edition)
     common = {
@@ -344,29 +385,40 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
     # The pandoc runs are independent processes: side by side, the Typst conversions first (the PDF
     # waits for them; the HTML pages are written while Typst compiles).
     typst_jobs: list[tuple] = []
-    typst_sources: list[tuple[ChapterSource, Path]] = []
+    typst_sources: list[tuple[str, Path]] = []  # (heading counter line, Typst body) in book order
     html_jobs: list[tuple] = []
-    for i, ch in enumerate(chapters, start=1):
-        md = work / f"{ch.stem}.md"
-        md.write_text(ch.markdown, encoding="utf-8")
-        ctx = work / f"{ch.stem}.context.json"
-        ctx.write_text(json.dumps({"page": ch.page, "refs": registry, "names": NAMES}, ensure_ascii=False,
-                                  sort_keys=True), encoding="utf-8")
-        html_jobs.append((i, md, ch.page, [f"--lua-filter={lua}", "--number-sections",
-                                           f"--number-offset={ch.number - 1}", "--toc", "--toc-depth=3"], ctx, {}))
-        typ = work / f"{ch.stem}.typ"
+
+    def page_jobs(stem: str, href: str, markdown: str, number: int | None, extra: list[str]) -> None:
+        md = work / f"{stem}.md"
+        md.write_text(markdown, encoding="utf-8")
+        ctx = work / f"{stem}.context.json"
+        ctx.write_text(json.dumps({"page": href, "refs": registry, "names": NAMES, "citeproc": bool(cite_args)},
+                                  ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        numbering = ["--number-sections", f"--number-offset={number - 1}"] if number is not None else []
+        html_jobs.append((index_of[href], md, href, [f"--lua-filter={lua}", *cite_args, *extra, *numbering,
+                                                      "--toc", "--toc-depth=3"], ctx, {}))
+        typ = work / f"{stem}.typ"
         typst_jobs.append((["-f", "markdown", str(md), "-t", "typst", "--wrap=preserve", f"--lua-filter={lua}",
-                            "-o", str(typ)], work, ctx, f"{ch.stem} (Typst)"))
-        typst_sources.append((ch, typ))
+                            *cite_args, *extra, "-o", str(typ)], work, ctx, f"{stem} (Typst)"))
+        counter = f"#counter(heading).update({number - 1})\n\n" if number is not None else ""
+        typst_sources.append((f"// ---- {stem}\n{counter}", typ))
+
+    quiet = ["-M", "suppress-bibliography=true"] if cite_args else []
+    for fp in front:
+        page_jobs(fp.stem, f"{fp.stem}.html", fp.markdown, fp.number, quiet)
+    for ch in chapters:
+        page_jobs(ch.stem, ch.page, ch.markdown, ch.number, quiet)
+    for fp in back:
+        page_jobs(fp.stem, f"{fp.stem}.html", fp.markdown, fp.number, [] if fp.citations else quiet)
 
     # --- title page
     index_md = work / "index.md"
-    index_md.write_text(_raw_html_markdown(_index_body(edition, chapters, [p for p, _ in extras])), encoding="utf-8")
+    index_md.write_text(_raw_html_markdown(_index_body(edition, book_pages, [p for p, _ in extras])), encoding="utf-8")
     html_jobs.append((0, index_md, "index.html", [], None, {}))
 
     # --- extra pages (e.g. the data-validation report)
     for offset, (page, path) in enumerate(extras):
-        index = 1 + len(chapters) + offset
+        index = index_of[page.href]
         text = path.read_text(encoding="utf-8")
         if path.suffix.lower() in {".md", ".markdown"}:
             src = work / f"extra-{offset}.md"
@@ -387,8 +439,7 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
             pages_done = [pool.submit(html_page, *args) for args in html_jobs]
             for future in to_typst:
                 future.result()
-            typst_bodies = [f"// ---- chapter {ch.number}: {ch.id}\n#counter(heading).update({ch.number - 1})\n\n"
-                            + typ.read_text(encoding="utf-8") for ch, typ in typst_sources]
+            typst_bodies = [head + typ.read_text(encoding="utf-8") for head, typ in typst_sources]
             book_typ = _book_typst(edition, work, typst_bodies)
             compile_pdf(book_typ, target / pdf_name(edition), root=work, day=_pub_date(edition))
             for future in pages_done:

@@ -6,7 +6,8 @@ removed; tables/figures as fenced divs, see notebook.py). Context comes from the
 the environment variable SPIEGEL_RENDER_CONTEXT:
   { "page": "02_gemeenten.html",
     "refs": { "tbl-x": {"kind": "tbl", "number": 1, "page": "02_gemeenten.html"}, ... },
-    "names": { "tbl": "Tabel", "fig": "Figuur" } }
+    "names": { "tbl": "Tabel", "fig": "Figuur" },
+    "citeproc": true }   (the page is rendered with --citeproc after this filter)
 Numbers are precomputed by Python across the whole book (continuous numbering in chapter order),
 so every HTML page and the PDF agree. In Typst the floats are real `figure`s (kind table/image)
 whose counters give the same numbers, and references are `#ref(<label>)`.
@@ -17,7 +18,8 @@ What it does:
   * div.sp-float -> numbered table/figure with caption above and source note (div.sp-note) below.
   * @tbl-x / @fig-x (also [-@tbl-x], @Tbl-x) -> "Tabel 1" (link in HTML, #ref in Typst);
     an unknown label stops the render.
-  * other citations (no --citeproc) are left as their literal text.
+  * other citations are left to pandoc's citeproc when the context says "citeproc": true (the
+    edition has a bibliography), else left as their literal text.
 ]]
 
 local stringify = pandoc.utils.stringify
@@ -35,6 +37,7 @@ end
 local refs = ctx.refs or {}
 local names = ctx.names or { tbl = "Tabel", fig = "Figuur" }
 local page = ctx.page or ""
+local citeproc = ctx.citeproc == true
 
 local function has_class(el, class)
   for _, c in ipairs(el.classes) do
@@ -456,7 +459,10 @@ local pass_refs = {
       if inl then out:extend(inl) else out:insert(pandoc.Str("@" .. c.id)) end
       if #c.suffix > 0 then out:extend(c.suffix) end
     end
-    if not any then return cite.content end
+    if not any then
+      if citeproc then return nil end -- a work in the bibliography: citeproc formats it
+      return cite.content
+    end
     return out
   end,
 }
