@@ -176,6 +176,60 @@ def test_report_has_site_and_pdf_with_all_tables_and_figures(built):
             assert needle in text, needle
 
 
+def test_the_book_has_its_front_and_back_matter_around_the_chapters(built):
+    """Hoofdboodschap, Samenvatting and 1 Inleiding before the chapters, 7 Naschrift, the Bijlage
+    and the Literatuur after them, in the site and the PDF; the summary's numbers are the ones the
+    build's registers hold."""
+    from spiegel import fmt
+    from spiegel.findings import load
+
+    project, _, _ = built
+    book = project / "_book"
+    index = (book / "index.html").read_text("utf-8")
+    order = ["hoofdboodschap.html", "samenvatting.html", "01_inleiding.html", "02_gemeenten.html",
+             "06_tozo.html", "07_naschrift.html", "bijlage.html", "literatuur.html"]
+    positions = [index.index(f'href="{page}"') for page in order]
+    assert positions == sorted(positions)
+    summary = re.sub(r"\s+", " ", (book / "samenvatting.html").read_text("utf-8"))
+    gemeenten = load(state_dir(project) / "findings" / "gemeenten.json")
+    km = gemeenten["klantmanager_kan_ondersteuning_niet_bieden"].value
+    assert f"schatten dat zij {fmt.fraction_phrase(km)} van hun klanten" in summary
+    assert "(Berenschot 2021)" in summary and "[@" not in summary  # citeproc formatted the citations
+    literature = (book / "literatuur.html").read_text("utf-8")
+    assert "Analyse vijf jaar armoedebeleid in tachtig gemeenten" in literature
+    assert "Voorbeeldreactie" in (book / "bijlage.html").read_text("utf-8")
+    inleiding = (book / "01_inleiding.html").read_text("utf-8")
+    assert "<table" in inleiding and "1.500 respondenten" in inleiding
+    text = _pdf_text(book / PDF)
+    if text is not None:
+        flat = re.sub(r"\s+", " ", text)
+        heads = ["Hoofdboodschap", "Samenvatting", "1 Inleiding", "2 Re-integratieondersteuning gemeenten",
+                 "7 Naschrift", "Bijlage Bestuurlijke reacties UWV, Divosa en VNG", "Literatuur"]
+        body = flat[flat.index("Hoofdboodschap", flat.index("Inhoudsopgave") + 2000):]
+        found = [body.find(h) for h in heads]
+        assert -1 not in found and found == sorted(found), dict(zip(heads, found))
+        assert "Nibud. 2021. Analyse vijf jaar armoedebeleid" in flat
+
+
+def test_editing_a_summary_re_renders_only_the_book(built):
+    project, _, _ = built
+    page = project / "book" / "samenvatting.md"
+    original = page.read_text("utf-8")
+    try:
+        page.write_text(original + "\nEen zin die een redacteur toevoegde.\n", "utf-8")
+        result = make(project, "report")
+        output = output_of(result)
+        assert result.returncode == 0, output
+        assert ran(output) == ["book"] and not executions(output)
+        assert "Een zin die een redacteur toevoegde." in (project / "_book" / "samenvatting.html").read_text("utf-8")
+        manifest = json.loads((project / "_book" / "manifest.json").read_text("utf-8"))
+        assert manifest["book"]["book/samenvatting.md"]["sha256"] == sha256(page)
+    finally:
+        page.write_text(original, "utf-8")
+    result = make(project, "report")
+    assert result.returncode == 0 and ran(output_of(result)) == ["book"], output_of(result)
+
+
 CHAPTER_FLOATS = {  # page -> the 2022 numbering of its tables and figures (continuous over the book)
     "03_uwv.html": (("Tabel", range(3, 5)), ("Figuur", range(8, 15))),
     "04_wsp.html": (("Tabel", range(5, 6)), ("Figuur", range(15, 23))),
@@ -526,6 +580,12 @@ def test_each_params_file_has_its_own_state_and_the_book_follows_params(built, t
     assert "andere gegevens" in title() and built_from() == other
     assert not (project / "_book" / "02_gemeenten.html").exists()
     assert "publication ready" in output and f"built from {other}" in output
+    # the pages around the chapters follow the one chapter: its part of the summary, numbered after it
+    summary = (project / "_book" / "samenvatting.html").read_text("utf-8")
+    assert "Uitvoering van de re-integratiedienstverlening" in summary
+    assert "Uitvoering van de inkomensondersteuning" not in summary and "Tozo" not in summary
+    assert (project / "_book" / "04_naschrift.html").exists() and not (project / "_book" / "07_naschrift.html").exists()
+    assert "Hoofdstuk 3:" in (project / "_book" / "01_inleiding.html").read_text("utf-8")
     gate = (state_dir(project, other) / "validation.gate.json").read_text("utf-8")
     assert "uwv_medewerkers" in gate and "klanten_pw" not in gate  # the other params' sources only
     default_book = None

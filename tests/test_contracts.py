@@ -186,6 +186,7 @@ class Project:
         self.files = dict(FILES if files is None else files)
         shutil.copytree(ROOT / "data_contracts", root / "data_contracts")
         shutil.copytree(ROOT / "notebooks", root / "notebooks")  # the params name the chapter notebooks
+        shutil.copytree(ROOT / "book", root / "book")  # and the pages around the chapters
         raw = yaml.safe_load((ROOT / "params" / "2022.yml").read_text(encoding="utf-8"))
         # Only the chapter 2 sources these tests build data for (other chapters test their own).
         raw["sources"] = {sid: raw["sources"][sid] for sid in self.files}

@@ -453,6 +453,7 @@ SOURCES = ("inkomensconsulenten", "cbs_niet_gebruik", "minimabeleid", "klanten_p
 def project(tmp_path, edition):
     """A temporary project with the chapter's own sources (and the client survey), valid to start with."""
     shutil.copytree(ROOT / "data_contracts", tmp_path / "data_contracts")
+    shutil.copytree(ROOT / "book", tmp_path / "book")  # the params name the pages around the chapters
     raw = yaml.safe_load((ROOT / "params" / "2022.yml").read_text(encoding="utf-8"))
     raw["sources"] = {s: {**raw["sources"][s], "file": f"data/{Path(raw['sources'][s]['file']).name}"} for s in SOURCES}
     raw["chapters"] = []

@@ -21,7 +21,7 @@ BASE = (ROOT / "params" / "2022.yml").read_text(encoding="utf-8")
 @pytest.fixture
 def project(tmp_path) -> Path:
     """A temporary project root: data_contracts/, notebooks/ and params/ (the params written per test)."""
-    for folder in ("data_contracts", "notebooks"):  # copies: nothing a test runs can change the originals
+    for folder in ("data_contracts", "notebooks", "book"):  # copies: nothing a test runs can change the originals
         shutil.copytree(ROOT / folder, tmp_path / folder)
     (tmp_path / "params").mkdir()
     return tmp_path
@@ -426,3 +426,37 @@ def test_the_command_line_prints_no_traceback(project):
     assert result.returncode != 0 and result.stdout == ""
     assert result.stderr.startswith(f"spiegel: {path}: sources: a list is not allowed")
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("old, new, needles", [
+    ("    - {file: book/samenvatting.md}", "    - {file: book/samenvating.md}",
+     ("book.front[1].file", "does not exist")),
+    ("    - {file: book/samenvatting.md}", "    - {file: book/2022/cited.yml}", ("book.front[1].file", "Markdown (.md)")),
+    ("    - {file: book/inleiding.md, numbered: true}", "    - {file: book/inleiding.md, numbered: \"yes\"}",
+     ("book.front[2].numbered", "true or false")),
+    ('date: "2022-11-03"', 'date: "2022-11-31"', ("book.reactions[0].date", "YYYY-MM-DD")),
+    ("divosa.md, example: true}", "divosa.md, exampel: true}", ("book.reactions[1].exampel", "did you mean 'example'")),
+    ("  cited: book/2022/cited.yml", "  cited: book/2021/cited.yml", ("book.cited", "does not exist")),
+    ("    - {file: book/2022/naschrift.md, numbered: true}", "    - {file: notebooks/02_gemeenten.md}",
+     ("book.back[0].file",)),
+])
+def test_book_pages_and_reactions_are_checked(project, old, new, needles):
+    (project / "notebooks" / "02_gemeenten.md").write_text("# Dubbel\n", encoding="utf-8")
+    _one(project, _edited(old, new), *needles)
+
+
+def test_a_page_named_like_a_chapter_is_refused(project):
+    (project / "book" / "02_gemeenten.md").write_text("# Dubbel\n", encoding="utf-8")
+    line = _one(project, _edited("    - {file: book/2022/naschrift.md, numbered: true}", "    - {file: book/02_gemeenten.md}"),
+                "book.back[0].file", "chapter 'gemeenten'")
+    assert "names must differ" in line
+
+
+def test_the_book_section_is_not_part_of_a_chapters_view(root):
+    from spiegel.params import chapter_view
+
+    ed = load_params(root / "params" / "2022.yml")
+    assert "book" in ed.raw and all("book" not in chapter_view(ed.raw, c.id) for c in ed.chapters)
+    assert [p.id for p in ed.book_pages] == ["hoofdboodschap", "samenvatting", "inleiding", "naschrift"]
+    assert [(r.organisation, r.date.isoformat(), r.example) for r in ed.reactions] == [
+        ("UWV", "2022-11-03", True), ("Divosa", "2022-10-05", True), ("VNG", "2022-11-02", True)]

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def edition(tmp_path):
-    for folder in ("params", "data_contracts", "notebooks"):
+    for folder in ("params", "data_contracts", "notebooks", "book"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     return load_params(tmp_path / "params" / "2022.yml")
 

@@ -22,7 +22,7 @@ SMALL = ("klanten_pw_trend", "cbs_bijstand", "uwv_populatie", "wsp_regio_metadat
 
 def _project(root: Path, files: dict[str, str] | None = None, **changes) -> Path:
     """A temporary project (contracts, notebooks, params) without data; returns its params path."""
-    for folder in ("data_contracts", "notebooks"):
+    for folder in ("data_contracts", "notebooks", "book"):
         shutil.copytree(ROOT / folder, root / folder)
     raw = yaml.safe_load((ROOT / "params" / "2022.yml").read_text(encoding="utf-8"))
     raw.update(changes)

@@ -528,6 +528,7 @@ class Project:
         self.root = root
         shutil.copytree(ROOT / "data_contracts", root / "data_contracts")
         shutil.copytree(ROOT / "notebooks", root / "notebooks")  # the params name the chapter notebooks
+        shutil.copytree(ROOT / "book", root / "book")  # and the pages around the chapters
         (root / "params").mkdir()
         shutil.copy(ROOT / "params" / "2022.yml", root / "params" / "2022.yml")
         self.edition = load_params(root / "params" / "2022.yml")

@@ -513,6 +513,7 @@ SOURCES = ("wsp_regios", "wsp_regio_metadata")
 def project(tmp_path, edition):
     """A temporary project with the two sources of the chapter, valid to start with."""
     shutil.copytree(ROOT / "data_contracts", tmp_path / "data_contracts")
+    shutil.copytree(ROOT / "book", tmp_path / "book")  # the params name the pages around the chapters
     raw = yaml.safe_load((ROOT / "params" / "2022.yml").read_text(encoding="utf-8"))
     raw["sources"] = {s: {**raw["sources"][s], "file": f"data/{s}.csv"} for s in SOURCES}
     raw["chapters"] = []

@@ -442,7 +442,6 @@ def _cross_checks(model: ParamsModel, root: Path) -> list[str]:
             problems.append(f"sources.{sid}.file: {_shown(spec.file)} is not allowed; source "
                             f"'{files[target]}' names the same file (each source needs its own file)")
         files.setdefault(target, sid)
-    pages = [*model.book.front, *model.book.back]
     stems: dict[str, str] = {Path(c.notebook).stem: f"chapter '{c.id}'" for c in model.chapters}
     for part in ("front", "back"):
         for i, page in enumerate(getattr(model.book, part)):
@@ -451,8 +450,6 @@ def _cross_checks(model: ParamsModel, root: Path) -> list[str]:
                 problems.append(f"book.{part}[{i}].file: {_shown(page.file)} is not allowed; {stems[stem]} has a "
                                 f"file called {stem} already (each page is written to <name>.html, so names must differ)")
             stems.setdefault(stem, f"book.{part}[{i}]")
-    if pages and not model.chapters:
-        problems.append("book: pages around the chapters need at least one chapter under chapters:")
     return problems
 
 
