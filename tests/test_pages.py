@@ -265,3 +265,29 @@ def test_a_real_reaction_is_not_marked_as_an_example(tmp_path, registers):
     assert [p.id for p in pages] == ["bijlage"]
     assert "sp-example-note" not in pages[0].markdown and "Wij reageren graag." in pages[0].markdown
     assert pages[0].title == "Bijlage Bestuurlijke reacties SVB"
+
+
+def test_a_citation_the_bibliography_lacks_stops_the_render(tmp_path):
+    from spiegel.render.book import citeproc_args, run_pandoc
+    from spiegel.render.errors import RenderError
+
+    page = tmp_path / "p.md"
+    bibliography = EDITION.book_file("bibliography")
+    page.write_text("# P\n\nZie [@nibud2021].\n", "utf-8")
+    run_pandoc(["-f", "markdown", str(page), "-t", "html5", "-o", str(tmp_path / "p.html"),
+                *citeproc_args(bibliography)], cwd=tmp_path, context=None, what="p")
+    assert "(Nibud 2021)" in re.sub(r"\s+", " ", (tmp_path / "p.html").read_text("utf-8"))
+    page.write_text("# P\n\nZie [@nibud2012] en [@onbekend].\n", "utf-8")
+    with pytest.raises(RenderError, match=r"p: cites @nibud2012, @onbekend, which the bibliography"):
+        run_pandoc(["-f", "markdown", str(page), "-t", "html5", "-o", str(tmp_path / "p.html"),
+                    *citeproc_args(bibliography)], cwd=tmp_path, context=None, what="p")
+
+
+def test_every_work_in_the_bibliography_is_cited_somewhere():
+    """The Literatuur lists the whole bibliography (nocite @*), so each entry must be cited."""
+    entries = [e["id"] for e in yaml.safe_load(EDITION.book_file("bibliography").read_text("utf-8"))["references"]]
+    texts = [p.path.read_text("utf-8") for p in EDITION.book_pages]
+    for chapter in EDITION.chapters:
+        texts.append(chapter.notebook.read_text("utf-8"))
+    cited = set(re.findall(r"@([A-Za-z][\w:.\-]*[\w])", "\n".join(texts)))
+    assert set(entries) <= cited, sorted(set(entries) - cited)

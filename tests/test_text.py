@@ -66,6 +66,10 @@ def fill(text, reg):
     ("[[ bron('klanten_pw', 'cbs') ]]", "Bron: Arbeidsinspectie, enquête 2021; CBS."),
     ("[% if m_v.significant %]wel[% else %]niet[% endif %]", "wel"),
     ("[% if m_v_ns.significant %]wel[% else %]niet[% endif %]", "niet"),
+    ("[[ derde | complement | fraction ]]", "twee op de drie"),
+    ("[[ klein | complement | pct ]]", "85%"),
+    ("[[ kan_werken | complement | ci ]]", "40–47%"),
+    ("[[ personen | millions(1) ]]", "0,4 miljoen"),
 ])
 def test_filters(reg, template, expected):
     assert fill(template, reg) == expected
@@ -90,6 +94,7 @@ def test_wording_follows_the_result_when_it_reverses():
     "[[ m_v_klein | values ]]",
     "Zij zoeken [[ m_v_klein | word('vaker', 'minder vaak', 'even vaak') ]] werk.",
     "[[ klein_groepje | fraction | capitalize ]]",
+    "[[ klein_groepje | complement | pct ]]",
 ])
 def test_a_suppressed_finding_never_leaks_into_a_sentence(reg, template):
     out = fill(template, reg)
@@ -117,6 +122,9 @@ def test_an_unknown_id_names_the_place_and_the_nearest_ids(reg):
     ("[[ kan_werken | compare ]]", "compare' needs a comparison"),
     ("[[ regios | series ]]", "series' needs a trend"),
     ("[[ kan_werken | word ]]", "word' needs a comparison, trend or change"),
+    ("[[ personen | complement | pct ]]", "complement' needs a share"),
+    ("[[ m_v | complement | pct ]]", "complement' needs a share"),
+    ("[[ kan_werken | millions ]]", "millions' needs a figure with unit count"),
 ])
 def test_a_filter_on_the_wrong_kind_of_finding_says_so(reg, template, needs):
     with pytest.raises(TextError, match="chapter 'test'") as err:
@@ -149,6 +157,8 @@ def test_pandoc_quarto_and_jupyter_markdown_pass_through_untouched(reg, text):
     ("In totaal 1.234 personen en 7,5 als cijfer.", ["1.234", "7,5"]),
     ("Wet SUWI (artikel 10) en COVID-19, zie @tbl-uwv-3 en [^2].", []),
     ("Al [[ kan_werken | pct ]] in [[ params.waves.current ]].", []),
+    ("Zie [@nibud2021, p. 4; @ai_corona2021] en volgens @berenschot2021 ook.", []),
+    ("Zie [@nibud2021] en 80 gemeenten; mail info@nibud2021.nl.", ["80", "2021"]),
 ])
 def test_numbers_typed_in_the_text_are_found(text, typed):
     assert typed_numbers(text) == typed

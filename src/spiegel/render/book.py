@@ -297,7 +297,7 @@ def citeproc_args(bibliography: Path | None) -> list[str]:
     resolves the cross-references first)."""
     if bibliography is None:
         return []
-    return ["--citeproc", f"--bibliography={bibliography}", "-M", "lang=nl-NL", "-M", "link-citations=true"]
+    return ["--citeproc", f"--bibliography={bibliography}", "-M", "lang=nl-NL"]
 
 
 def number_floats(chapters: list[ChapterSource]) -> dict[str, dict[str, Any]]:

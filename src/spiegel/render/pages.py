@@ -392,8 +392,8 @@ def bijlage(edition: Edition) -> FilledPage:
         parts += [f"## Reactie van {r.organisation} {{.unnumbered}}", "", "::: {.sp-letter-meta}", meta, ":::", ""]
         if r.example:
             parts += ["::: {.sp-example-note}",
-                      f"Voorbeeldreactie, voor deze publicatiestraat geschreven: dit is niet de reactie van "
-                      f"{r.organisation}.", ":::", ""]
+                      f"**Voorbeeldreactie, voor deze publicatiestraat geschreven: dit is niet de reactie van "
+                      f"{r.organisation}.**", ":::", ""]
         # the letter's own headings sit below the reaction's heading
         body = _LETTER_HEADING.sub(lambda m: "#" * min(6, len(m.group(1)) + 2) + m.group(2), letter)
         parts += ["::: {.sp-letter}", _heading_attrs(body, True), ":::", ""]

@@ -5,9 +5,11 @@ Quarto cannot be installed on the build machines (see docs), so this path is onl
 a generated ``index.qmd`` in a temporary folder, fills in the edition-specific parts of the config,
 runs ``quarto render`` and moves ``_book`` into place like the default renderer does.
 
+The pages around the chapters (``book:`` in the params) are filled as for the default renderer and
+staged as Markdown chapters before and after the notebooks, with the bibliography in the config.
 Known differences with the default renderer: Quarto numbers book chapters by position (1, 2, ...),
 not by ``Chapter.number``; extra pages are copied next to the site and linked from the title page
-only.
+only. This path is not exercised where there is no Quarto CLI (as on the build machines).
 """
 
 from __future__ import annotations
@@ -66,13 +68,23 @@ def render_quarto(edition: Any, executed: dict[str, Path], out_dir: Path,
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="spiegel-quarto-") as stage_name:
         stage = Path(stage_name)
-        chapters = ["index.qmd"]
+        from spiegel.render.book import _around
+
+        around = _around(edition)  # the pages around the chapters, filled as for the default renderer
+        for fp in around:
+            (stage / f"{fp.stem}.md").write_text(fp.markdown, encoding="utf-8")
+        chapters = ["index.qmd", *(f"{fp.stem}.md" for fp in around if fp.part == "front")]
         for chapter_id, path in executed.items():
             path = Path(path)
             if not path.is_file():
                 raise RenderError(f"chapter '{chapter_id}': executed notebook not found: {path}")
             shutil.copyfile(path, stage / path.name)
             chapters.append(path.name)
+        chapters += [f"{fp.stem}.md" for fp in around if fp.part == "back"]
+        bibliography = edition.book_file("bibliography")
+        if bibliography is not None:
+            shutil.copyfile(bibliography, stage / bibliography.name)
+            config["bibliography"] = bibliography.name
         extras: list[tuple[str, str]] = []
         for title, path in (extra_pages or {}).items():
             extras.append((str(title), Path(path).name))
