@@ -211,6 +211,30 @@ def test_the_book_has_its_front_and_back_matter_around_the_chapters(built):
         assert "Nibud. 2021. Analyse vijf jaar armoedebeleid" in flat
 
 
+def test_the_pdf_names_the_chapter_in_its_header_and_lists_three_levels(built):
+    """Running header = the chapter the page belongs to; contents down to 3.3.1; one type design
+    (DejaVu Sans, as the charts), every font embedded."""
+    project, _, _ = built
+    pdf = project / "_book" / PDF
+    if shutil.which("pdftotext") is None or shutil.which("pdffonts") is None:
+        if os.environ.get("CI"):
+            pytest.fail("poppler-utils (pdftotext, pdffonts) must be installed in CI (.ci/run)")
+        pytest.skip("poppler-utils not installed")
+    pages = _pdf_text(pdf).split("\f")
+    headers = [re.sub(r"\s+", " ", page.strip().splitlines()[0]) if page.strip() else "" for page in pages]
+    opening = next(i for i, page in enumerate(pages) if re.search(r"^\s*3\s+Re-integratieondersteuning UWV\s*$", page, re.M)
+                   and "Inhoudsopgave" not in page)
+    assert headers[opening].startswith("3 Re-integratieondersteuning UWV")
+    assert headers[opening + 1].startswith("3 Re-integratieondersteuning UWV")  # a page inside the chapter
+    assert any(h.startswith("Samenvatting") for h in headers) and any(h.startswith("7 Naschrift") for h in headers)
+    contents = "\n".join(page for page in pages if "Inhoudsopgave" in page or ". . ." in page)
+    assert re.search(r"3\.3\.1\s+Diagnose en afspraken", contents)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    families = {line.split()[0].split("+")[-1].split("-")[0] for line in fonts}
+    assert families == {"DejaVuSans"}, families
+    assert all(" yes " in f" {line} " for line in fonts)  # embedded
+
+
 def test_editing_a_summary_re_renders_only_the_book(built):
     project, _, _ = built
     page = project / "book" / "samenvatting.md"
