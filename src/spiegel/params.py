@@ -191,6 +191,15 @@ class ParamsModel(_Model):
     publication_date: Any = Field(None, description='a date written YYYY-MM-DD (e.g. "2022-09-06")')
     research_period: Text | None = None
     colofon: Any = Field(None, description="text, or a list of paragraphs (text)")
+    # The cover and back cover (spiegel.render.colophon); all optional.
+    ministry: Text | None = Field(None, description="text: the ministry named under the publisher on the cover "
+                                  '(e.g. "Ministerie van Sociale Zaken en Werkgelegenheid")')
+    publication_number: Text | None = Field(
+        None, description='text in quotes (e.g. "22406904"): the publication number on the back cover; unquoted, '
+                          "YAML reads the digits as a number (and drops leading zeros)")
+    publisher_address: list[Text] | None = Field(
+        None, description='a list of lines of text: the publisher\'s address on the back cover '
+                          '(e.g. ["Postbus 90801 | 2500 LV Den Haag", "T 0800 51 51"])')
     disclosure_threshold: int = Field(
         ge=MIN_DISCLOSURE_THRESHOLD,
         description=f"a whole number of at least {MIN_DISCLOSURE_THRESHOLD} (a lower threshold is no disclosure control)")
