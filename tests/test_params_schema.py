@@ -426,3 +426,42 @@ def test_the_command_line_prints_no_traceback(project):
     assert result.returncode != 0 and result.stdout == ""
     assert result.stderr.startswith(f"spiegel: {path}: sources: a list is not allowed")
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- cover and back cover
+
+
+def test_the_cover_and_back_cover_keys_are_read(project):
+    ed = load_params(_write(project, BASE))
+    assert ed.raw["ministry"] == "Ministerie van Sociale Zaken en Werkgelegenheid"
+    assert ed.raw["publication_number"] == "22406904"
+    assert ed.raw["publisher_address"] == ["Postbus 90801 | 2500 LV Den Haag", "T 0800 51 51"]
+
+
+def test_the_cover_and_back_cover_keys_are_optional(project):
+    text = _with(lambda raw: [raw.pop(k) for k in ("ministry", "publication_number", "publisher_address")])
+    ed = load_params(_write(project, text))
+    assert "ministry" not in ed.raw and "publication_number" not in ed.raw
+
+
+@pytest.mark.parametrize("value, shown", [("22406904", "22406904"), ("022406", "9478")])  # 022406: octal in YAML
+def test_an_unquoted_publication_number_is_refused_naming_the_quotes(project, value, shown):
+    _one(project, _edited('publication_number: "22406904"', f"publication_number: {value}"),
+         f"publication_number: {shown} is not allowed", "in quotes", "leading zeros")
+
+
+@pytest.mark.parametrize("edit, key, needle", [
+    (('  - "Postbus 90801 | 2500 LV Den Haag"\n  - "T 0800 51 51"', ' "Postbus 90801"'), "publisher_address: ",
+     "a list of lines"),
+    (('  - "T 0800 51 51"', '  - ""'), "publisher_address[1]: ", "empty text"),
+    (('ministry: "Ministerie van Sociale Zaken en Werkgelegenheid"', 'ministry: " "'), "ministry: ", "empty text"),
+    (('ministry: "Ministerie van Sociale Zaken en Werkgelegenheid"', "ministry: [SZW]"), "ministry: ", "text"),
+])
+def test_wrong_cover_values_name_the_key(project, edit, key, needle):
+    old, new = edit
+    if old.startswith("  - \"Postbus"):
+        text = BASE.replace("publisher_address:\n" + old, "publisher_address:" + new, 1)
+        assert text != BASE
+    else:
+        text = _edited(old, new)
+    _one(project, text, key, needle)

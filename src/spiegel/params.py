@@ -109,6 +109,9 @@ def _year_month(value: str) -> str:
 Text = Annotated[str, AfterValidator(_not_blank), Field(description="non-empty text")]
 Year = Annotated[int, Field(ge=1900, le=2100, description="a year (a whole number, e.g. 2021)")]
 YearMonth = Annotated[str, AfterValidator(_year_month), Field(description='a month written "YYYY-MM"')]
+PublicationNumber = Annotated[str, AfterValidator(_not_blank), Field(
+    description='text in quotes (e.g. "22406904"): the publication number on the back cover; unquoted, YAML '
+                "reads the digits as a number (and drops leading zeros)")]
 ChapterId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$",
                                  description="a chapter id (lower-case letters, digits and _)")]
 
@@ -194,9 +197,7 @@ class ParamsModel(_Model):
     # The cover and back cover (spiegel.render.colophon); all optional.
     ministry: Text | None = Field(None, description="text: the ministry named under the publisher on the cover "
                                   '(e.g. "Ministerie van Sociale Zaken en Werkgelegenheid")')
-    publication_number: Text | None = Field(
-        None, description='text in quotes (e.g. "22406904"): the publication number on the back cover; unquoted, '
-                          "YAML reads the digits as a number (and drops leading zeros)")
+    publication_number: PublicationNumber | None = None
     publisher_address: list[Text] | None = Field(
         None, description='a list of lines of text: the publisher\'s address on the back cover '
                           '(e.g. ["Postbus 90801 | 2500 LV Den Haag", "T 0800 51 51"])')

@@ -317,7 +317,8 @@ def colophon_html(data: Mapping[str, Any]) -> str:
             f'<span class="sp-source-title">{_e(s["title"])}</span></th>'
             f'<td><span class="sp-source-file">{_e(s["file"])}</span>'
             f'<code class="sp-sha256">{_e(s["sha256"])}</code></td>'
-            f'<td>{_e(s["contract_file"] or s["contract"] or UNKNOWN)}: {_e(result_text(s["result"]))}</td>'
+            f'<td><span title="{_e(s["contract_file"] or "")}">{_e(s["contract"] or UNKNOWN)}</span>: '
+            f'{_e(result_text(s["result"]))}</td>'
             f'<td class="sp-kind-{kind}">{kind}</td></tr>')
     parts.append("</tbody></table></div></section>")
     return "\n".join(parts)
