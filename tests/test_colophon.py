@@ -155,6 +155,28 @@ def test_the_notices_name_the_synthetic_sources_when_not_all_are(synthetic, bann
 
 
 # ------------------------------------------------------------------------------------------------
+# cover and back cover from the params (unit)
+
+
+def test_cover_and_back_cover_from_the_params(tmp_path, edition):
+    cover = colophon.cover_data(edition)
+    assert cover == {"title": "Spiegel Bestaanszekerheid 2022", "subtitle": None, "edition": "Editie 2022",
+                     "publisher": "Nederlandse Arbeidsinspectie",
+                     "ministry": "Ministerie van Sociale Zaken en Werkgelegenheid", "date": "2022-09-06",
+                     "date_text": "6 september 2022"}
+    assert colophon.back_cover_data(edition) == {
+        "publisher": "Nederlandse Arbeidsinspectie", "ministry": "Ministerie van Sociale Zaken en Werkgelegenheid",
+        "address": ["Postbus 90801 | 2500 LV Den Haag", "T 0800 51 51"],
+        "line": "6 september 2022 | Publicatie-nr. 22406904"}
+    bare = small_edition(tmp_path, {"a": "data/a.csv"})  # none of the optional keys
+    assert colophon.cover_data(bare)["ministry"] is None and colophon.cover_data(bare)["date"] is None
+    assert colophon.back_cover_data(bare) is None  # no publisher: no back cover
+    bare.raw.update(publisher="Nederlandse Arbeidsinspectie", publication_date="2023-09-05")
+    assert colophon.back_cover_data(bare) == {"publisher": "Nederlandse Arbeidsinspectie", "ministry": None,
+                                              "address": [], "line": "5 september 2023"}
+
+
+# ------------------------------------------------------------------------------------------------
 # build date and git revision (unit)
 
 

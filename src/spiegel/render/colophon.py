@@ -212,10 +212,13 @@ def cover_data(edition: Any) -> dict[str, Any]:
             "date_text": dutch_date(day)}
 
 
-def back_cover_data(edition: Any) -> dict[str, Any]:
-    """The back cover (PDF last page): who publishes, the address, date and publication number."""
+def back_cover_data(edition: Any) -> dict[str, Any] | None:
+    """The back cover (PDF last page): who publishes, the address, date and publication number;
+    None (no back cover) when the params name no publisher."""
     from spiegel.render.book import _pub_date, dutch_date
 
+    if not edition.raw.get("publisher"):
+        return None
     number = edition.raw.get("publication_number")
     day = dutch_date(_pub_date(edition))
     last = " | ".join(p for p in (day, f"Publicatie-nr. {number}" if number else "") if p)
