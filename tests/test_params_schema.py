@@ -456,7 +456,47 @@ def test_the_book_section_is_not_part_of_a_chapters_view(root):
     from spiegel.params import chapter_view
 
     ed = load_params(root / "params" / "2022.yml")
-    assert "book" in ed.raw and all("book" not in chapter_view(ed.raw, c.id) for c in ed.chapters)
+    for key in ("book", "ministry", "publication_number", "publisher_address"):
+        assert key in ed.raw and all(key not in chapter_view(ed.raw, c.id) for c in ed.chapters), key
     assert [p.id for p in ed.book_pages] == ["hoofdboodschap", "samenvatting", "inleiding", "naschrift"]
     assert [(r.organisation, r.date.isoformat(), r.example) for r in ed.reactions] == [
         ("UWV", "2022-11-03", True), ("Divosa", "2022-10-05", True), ("VNG", "2022-11-02", True)]
+
+
+# --------------------------------------------------------------------------- cover and back cover
+
+
+def test_the_cover_and_back_cover_keys_are_read(project):
+    ed = load_params(_write(project, BASE))
+    assert ed.raw["ministry"] == "Ministerie van Sociale Zaken en Werkgelegenheid"
+    assert ed.raw["publication_number"] == "22406904"
+    assert ed.raw["publisher_address"] == ["Postbus 90801 | 2500 LV Den Haag", "T 0800 51 51"]
+
+
+def test_the_cover_and_back_cover_keys_are_optional(project):
+    text = _with(lambda raw: [raw.pop(k) for k in ("ministry", "publication_number", "publisher_address")])
+    ed = load_params(_write(project, text))
+    assert "ministry" not in ed.raw and "publication_number" not in ed.raw
+
+
+@pytest.mark.parametrize("value, shown", [("22406904", "22406904"), ("022406", "9478")])  # 022406: octal in YAML
+def test_an_unquoted_publication_number_is_refused_naming_the_quotes(project, value, shown):
+    _one(project, _edited('publication_number: "22406904"', f"publication_number: {value}"),
+         f"publication_number: {shown} is not allowed", "in quotes", "leading zeros")
+
+
+@pytest.mark.parametrize("edit, key, needle", [
+    (('  - "Postbus 90801 | 2500 LV Den Haag"\n  - "T 0800 51 51"', ' "Postbus 90801"'), "publisher_address: ",
+     "a list of lines"),
+    (('  - "T 0800 51 51"', '  - ""'), "publisher_address[1]: ", "empty text"),
+    (('ministry: "Ministerie van Sociale Zaken en Werkgelegenheid"', 'ministry: " "'), "ministry: ", "empty text"),
+    (('ministry: "Ministerie van Sociale Zaken en Werkgelegenheid"', "ministry: [SZW]"), "ministry: ", "text"),
+])
+def test_wrong_cover_values_name_the_key(project, edit, key, needle):
+    old, new = edit
+    if old.startswith("  - \"Postbus"):
+        text = BASE.replace("publisher_address:\n" + old, "publisher_address:" + new, 1)
+        assert text != BASE
+    else:
+        text = _edited(old, new)
+    _one(project, text, key, needle)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -153,6 +154,19 @@ def make_edition(root: Path, synthetic: bool = True) -> Edition:
     return Edition(path=root / "params" / "2022.yml", root=root, raw=raw)
 
 
+def write_synthetic_data(edition: Edition) -> None:
+    """Give every source a small data file recorded in data/.synthetic-manifest.json as written by
+    spiegel synth (what makes a source synthetic, spiegel.render.provenance)."""
+    files = {}
+    for sid, source in edition.sources.items():
+        source.path.parent.mkdir(parents=True, exist_ok=True)
+        source.path.write_text("jaar,aantal\n2021,1\n", encoding="utf-8")
+        files[source.path.relative_to(edition.data_dir).as_posix()] = {
+            "sha256": [hashlib.sha256(source.path.read_bytes()).hexdigest()], "source": sid, "edition": edition.edition}
+    (edition.data_dir / ".synthetic-manifest.json").write_text(
+        json.dumps({"written_by": "spiegel synth", "files": files}, indent=2), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def charts() -> tuple[str, str]:
     return _svg_chart([12, 30, 58]), _svg_chart([40, 35, 25])
@@ -167,6 +181,7 @@ def book(tmp_path_factory, charts):
         "werkgevers": chapter_three(nbdir / "03_werkgevers.ipynb", charts[1]),
     }
     edition = make_edition(root)
+    write_synthetic_data(edition)
     out = render_book(edition, executed, root / "_book",
                       extra_pages={"Datavalidatie": FIXTURES / "validatie.html"})
     return {"root": root, "edition": edition, "executed": executed, "out": out}
@@ -275,7 +290,11 @@ def test_navigation_and_title_page(book):
         assert "Datavalidatie" in nav
     three = (out / "03_werkgevers.html").read_text(encoding="utf-8")
     assert re.search(r'class="sp-prev" href="02_gemeenten.html"', three)
-    assert re.search(r'class="sp-next" href="validatie.html"', three)
+    # the colophon comes after the chapters, before the extra pages (the validation report)
+    assert re.search(r'class="sp-next" href="colofon.html"', three)
+    colofon = (out / "colofon.html").read_text(encoding="utf-8")
+    assert re.search(r'class="sp-prev" href="03_werkgevers.html"', colofon)
+    assert re.search(r'class="sp-next" href="validatie.html"', colofon)
     valid = (out / "validatie.html").read_text(encoding="utf-8")
     assert "Alle controles geslaagd" in valid and "<script" not in valid
 
@@ -296,6 +315,10 @@ def test_pdf_content(book):
     assert "2.1 Inleiding" in text and "3.1 Inleiding" in text and "2.2.1 Leeftijd" in text
     assert "bouwt voort op Tabel 1" in text
     assert "Deze editie is gebouwd op synthetische data" in text
+    # The colophon names the software that made the book, papermill among it (its one mention);
+    # nothing else of a notebook's machinery reaches the PDF.
+    assert len(re.findall(r"^ ?papermill \d+\.\d+", text, flags=re.M)) == 1
+    text = re.sub(r"^ ?papermill \d+\.\d+\S*", "", text, count=1, flags=re.M)
     for marker in HIDDEN:
         assert marker not in text, marker
     assert "@tbl" not in text and "@fig" not in text

@@ -109,6 +109,9 @@ def _year_month(value: str) -> str:
 Text = Annotated[str, AfterValidator(_not_blank), Field(description="non-empty text")]
 Year = Annotated[int, Field(ge=1900, le=2100, description="a year (a whole number, e.g. 2021)")]
 YearMonth = Annotated[str, AfterValidator(_year_month), Field(description='a month written "YYYY-MM"')]
+PublicationNumber = Annotated[str, AfterValidator(_not_blank), Field(
+    description='text in quotes (e.g. "22406904"): the publication number on the back cover; unquoted, YAML '
+                "reads the digits as a number (and drops leading zeros)")]
 ChapterId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$",
                                  description="a chapter id (lower-case letters, digits and _)")]
 
@@ -252,6 +255,13 @@ class ParamsModel(_Model):
     publication_date: Any = Field(None, description='a date written YYYY-MM-DD (e.g. "2022-09-06")')
     research_period: Text | None = None
     colofon: Any = Field(None, description="text, or a list of paragraphs (text)")
+    # The cover and back cover (spiegel.render.colophon); all optional.
+    ministry: Text | None = Field(None, description="text: the ministry named under the publisher on the cover "
+                                  '(e.g. "Ministerie van Sociale Zaken en Werkgelegenheid")')
+    publication_number: PublicationNumber | None = None
+    publisher_address: list[Text] | None = Field(
+        None, description='a list of lines of text: the publisher\'s address on the back cover '
+                          '(e.g. ["Postbus 90801 | 2500 LV Den Haag", "T 0800 51 51"])')
     disclosure_threshold: int = Field(
         ge=MIN_DISCLOSURE_THRESHOLD,
         description=f"a whole number of at least {MIN_DISCLOSURE_THRESHOLD} (a lower threshold is no disclosure control)")
@@ -571,7 +581,9 @@ def scoped_params(raw: Mapping[str, Any], chapter_id: str, params_file: str = "t
     - ``sources.<id>`` of a source the chapter does not list under its ``chapters[i].sources``
       (its data file is not among the chapter's inputs);
     - ``chapters[j].notebook`` / ``chapters[j].sources`` of another chapter (its ``id`` and
-      ``number`` stay visible).
+      ``number`` stay visible);
+    - ``book``, ``ministry``, ``publication_number``, ``publisher_address``: the pages around the
+      chapters and the covers, which only the render reads (left out of the view).
 
     Everything else (title, edition, disclosure_threshold, statistics, periods, waves, seed, ...) is
     shared by every chapter. The build's fingerprint of a chapter's params is taken over exactly
@@ -586,7 +598,8 @@ def scoped_params(raw: Mapping[str, Any], chapter_id: str, params_file: str = "t
     own_index = chapters.index(own)
     own_sources = list(own.get("sources") or [])
     view = dict(raw)
-    view.pop("book", None)  # the pages around the chapters: read by the render, never by a chapter
+    for key in ("book", "ministry", "publication_number", "publisher_address"):
+        view.pop(key, None)  # the pages around the chapters and the covers: read by the render, never by a chapter
 
     analysis = raw.get("analysis") or {}
     refused = {other: _analysis_refusal(params_file, chapter_id, other)

@@ -29,14 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from spiegel.buildstate import pid_running
-from spiegel.render import pdf_name
+from spiegel.render import colophon, pdf_name
 from spiegel.render.errors import RenderError
 from spiegel.render.notebook import ChapterSource, prepare_chapter
 
 NAMES = {"tbl": "Tabel", "fig": "Figuur"}
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
           "oktober", "november", "december")
-RESERVED_PAGES = {"index.html", "style.css"}
+RESERVED_PAGES = {"index.html", "style.css", colophon.PAGE}
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
              "/usr/local/share/fonts", "/Library/Fonts", "C:/Windows/Fonts")
 EXTERNAL_LOAD = re.compile(
@@ -220,22 +220,8 @@ def _raw_html_markdown(fragment: str) -> str:
     return f"{fence}{{=html}}\n{fragment}\n{fence}\n"
 
 
-def _index_body(edition: Any, book_pages: list[Page], extras: list[Page]) -> str:
-    publisher = edition.raw.get("publisher", "")
-    day = _pub_date(edition)
-    parts = ['<header class="sp-titlepage">', f"<h1>{_esc(edition.title)}</h1>"]
-    if edition.raw.get("subtitle"):
-        parts.append(f'<p class="sp-meta sp-subtitle">{_esc(edition.raw["subtitle"])}</p>')
-    if publisher:
-        parts.append(f'<p class="sp-meta sp-publisher-name">{_esc(publisher)}</p>')
-    if day:
-        parts.append(f'<p class="sp-meta sp-date"><time datetime="{day.isoformat()}">{_esc(dutch_date(day))}</time></p>')
-    if edition.raw.get("synthetic"):
-        parts.append(
-            '<p class="sp-synthetic-note" role="note">Deze editie is gebouwd op synthetische data. '
-            "De cijfers zijn niet echt en mogen niet worden geciteerd.</p>"
-        )
-    parts.append("</header>")
+def _index_body(edition: Any, book_pages: list[Page], extras: list[Page], notice: str | None = None) -> str:
+    parts = [colophon.cover_html(colophon.cover_data(edition), notice)]
     parts.append('<section class="sp-toc-section" aria-labelledby="sp-inhoud"><h2 id="sp-inhoud">Inhoud</h2>')
     parts.append('<ol class="sp-contents">')
     for p in book_pages:
@@ -247,9 +233,6 @@ def _index_body(edition: Any, book_pages: list[Page], extras: list[Page]) -> str
         f'<li class="sp-contents-extra"><a href="{_esc(pdf_name(edition))}">De hele publicatie als PDF</a></li>'
     )
     parts.append("</ol></section>")
-    parts.append('<section class="sp-colofon" aria-labelledby="sp-colofon"><h2 id="sp-colofon">Colofon</h2>')
-    parts.extend(f"<p>{_esc(p)}</p>" for p in colofon_paragraphs(edition))
-    parts.append("</section>")
     return "\n".join(parts)
 
 
@@ -315,14 +298,16 @@ def number_floats(chapters: list[ChapterSource]) -> dict[str, dict[str, Any]]:
 
 
 def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path,
-               extra_pages: dict[str, Path] | None) -> None:
-    """Write the whole publication into ``target`` (an empty folder), using ``work`` as scratch."""
+               extra_pages: dict[str, Path] | None, manifest: dict[str, Any] | None = None) -> None:
+    """Write the whole publication into ``target`` (an empty folder), using ``work`` as scratch.
+    ``manifest``: the book's manifest, whose fingerprints the colophon prints."""
     res = resource_dir()
     template_html, lua = res / "template.html", res / "quarto.lua"
     chapters = _chapters(edition, executed)
     if not chapters:
         raise RenderError("no chapters to render")
     registry = number_floats(chapters)
+    facts = colophon.colophon_data(edition, manifest)  # build date, revision, versions, inputs, provenance
 
     for ch in chapters:
         for asset in ch.assets:
@@ -356,7 +341,8 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
     book_pages = [around_page(fp) for fp in front]
     book_pages += [Page(c.page, c.title, "chapter", str(c.number)) for c in chapters]
     book_pages += [around_page(fp) for fp in back]
-    pages = [Page("index.html", "Titelpagina", "index"), *book_pages, *(p for p, _ in extras)]
+    colophon_page = Page(colophon.PAGE, colophon.TITLE, "extra")  # after everything, before the extra pages
+    pages = [Page("index.html", "Titelpagina", "index"), *book_pages, colophon_page, *(p for p, _ in extras)]
     index_of = {p.href: i for i, p in enumerate(pages)}
     bibliography = edition.book_file("bibliography") if hasattr(edition, "book_file") else None
     cite_args = citeproc_args(bibliography)
@@ -369,8 +355,8 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
         "date": _esc(dutch_date(day)),
         "pdf": _esc(pdf_name(edition)),
     }
-    if edition.raw.get("synthetic"):
-        common["synthetic"] = True
+    if facts["banner"]:
+        common["synthetic-banner"] = _esc(facts["banner"])
 
     def html_page(index: int, source: Path, out_name: str, extra_args: list[str], context: Path | None,
                   variables: dict[str, Any], fmt: str = "markdown") -> None:
@@ -413,8 +399,14 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
 
     # --- title page
     index_md = work / "index.md"
-    index_md.write_text(_raw_html_markdown(_index_body(edition, book_pages, [p for p, _ in extras])), encoding="utf-8")
+    index_md.write_text(_raw_html_markdown(_index_body(edition, book_pages, [colophon_page, *(p for p, _ in extras)],
+                                                       facts["notice"])), encoding="utf-8")
     html_jobs.append((0, index_md, "index.html", [], None, {}))
+
+    # --- colophon
+    colophon_md = work / "colofon.md"
+    colophon_md.write_text(_raw_html_markdown(colophon.colophon_html(facts)), encoding="utf-8")
+    html_jobs.append((pages.index(colophon_page), colophon_md, colophon.PAGE, [], None, {}))
 
     # --- extra pages (e.g. the data-validation report)
     for offset, (page, path) in enumerate(extras):
@@ -440,7 +432,7 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
             for future in to_typst:
                 future.result()
             typst_bodies = [head + typ.read_text(encoding="utf-8") for head, typ in typst_sources]
-            book_typ = _book_typst(edition, work, typst_bodies)
+            book_typ = _book_typst(edition, work, typst_bodies, facts)
             compile_pdf(book_typ, target / pdf_name(edition), root=work, day=_pub_date(edition))
             for future in pages_done:
                 future.result()
@@ -457,8 +449,9 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
                               "the publication must be self-contained")
 
 
-def _book_typst(edition: Any, work: Path, typst_bodies: list[str]) -> Path:
-    """``book.typ`` in ``work``: the chapters' Typst bodies under template.typ."""
+def _book_typst(edition: Any, work: Path, typst_bodies: list[str], facts: dict[str, Any]) -> Path:
+    """``book.typ`` in ``work``: the chapters' Typst bodies under template.typ; ``facts``: the
+    colophon's (``colophon.colophon_data``)."""
     day = _pub_date(edition)
     shutil.copyfile(resource_dir() / "template.typ", work / "template.typ")
     book = [
@@ -471,8 +464,13 @@ def _book_typst(edition: Any, work: Path, typst_bodies: list[str]) -> Path:
     book.append(f"  publisher: {typst_string(edition.raw.get('publisher', ''))},")
     if day:
         book.append(f"  date: datetime(year: {day.year}, month: {day.month}, day: {day.day}),")
-    book.append(f"  synthetic: {'true' if edition.raw.get('synthetic') else 'false'},")
-    book.append("  colofon: (" + "".join(typst_string(p) + ", " for p in colofon_paragraphs(edition)) + "),")
+    cover = colophon.cover_data(edition)
+    book.append(f"  edition: {typst_string(cover['edition'])},")
+    book.append(f"  ministry: {colophon.typst_value(cover['ministry'])},")
+    book.append(f"  banner: {colophon.typst_value(facts['banner'])},")
+    book.append(f"  notice: {colophon.typst_value(facts['notice'])},")
+    book.append(f"  colophon: {colophon.typst_value(colophon.colophon_typst(facts))},")
+    book.append(f"  back-cover: {colophon.typst_value(colophon.back_cover_data(edition))},")
     book.append(")")
     source = "\n".join(book) + "\n\n" + "\n\n".join(typst_bodies)
     (work / "book.typ").write_text(source, encoding="utf-8")
@@ -572,7 +570,7 @@ def render_pandoc(edition: Any, executed: dict[str, Path], out_dir: Path,
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; the published folder should be readable
         with tempfile.TemporaryDirectory(prefix="spiegel-render-") as work:
-            build_site(edition, executed, tmp, Path(work), extra_pages)
+            build_site(edition, executed, tmp, Path(work), extra_pages, manifest)
         write_manifest(tmp, manifest)
         swap_into_place(tmp, out_dir)
     except RenderError:

@@ -31,14 +31,13 @@ from spiegel.render.errors import RenderError
 from spiegel.render.notebook import prepare_chapter
 
 
-def _index_qmd(edition: Any, extras: list[tuple[str, str]]) -> str:
+def _index_qmd(edition: Any, extras: list[tuple[str, str]], notice: str | None = None) -> str:
     lines = ["---", f"title: {json.dumps(edition.title, ensure_ascii=False)}", "---", ""]
     publisher = edition.raw.get("publisher")
     if publisher:
         lines.append(f"**{publisher}** · {dutch_date(_pub_date(edition))}\n")
-    if edition.raw.get("synthetic"):
-        lines.append("::: {.callout-warning}\nDeze editie is gebouwd op synthetische data. "
-                     "De cijfers zijn niet echt en mogen niet worden geciteerd.\n:::\n")
+    if notice:  # some source is synthetic (spiegel.render.provenance)
+        lines.append(f"::: {{.callout-warning}}\n{notice}\n:::\n")
     if extras:
         lines.append("## Bijlagen {.unnumbered}\n")
         lines.extend(f"- [{title}]({href})" for title, href in extras)
@@ -88,7 +87,10 @@ def render_quarto(edition: Any, executed: dict[str, Path], out_dir: Path,
         extras: list[tuple[str, str]] = []
         for title, path in (extra_pages or {}).items():
             extras.append((str(title), Path(path).name))
-        (stage / "index.qmd").write_text(_index_qmd(edition, extras), encoding="utf-8")
+        from spiegel.render.colophon import colophon_data
+
+        notice = colophon_data(edition, manifest)["notice"]
+        (stage / "index.qmd").write_text(_index_qmd(edition, extras, notice), encoding="utf-8")
 
         book = config.setdefault("book", {})
         book["title"] = edition.title
