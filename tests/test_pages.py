@@ -36,9 +36,18 @@ def registers():
     return out
 
 
+def counted_rows(edition: Edition = EDITION) -> dict[str, int]:
+    """Rows per source file, counted with pandas (what the validation counts in a build)."""
+    return {sid: len(pd.read_csv(s.path)) if s.path.suffix == ".csv" else len(pd.read_parquet(s.path))
+            for sid, s in edition.sources.items()}
+
+
+ROWS = counted_rows()
+
+
 @pytest.fixture(scope="module")
 def pages(registers):
-    return {p.id: p for p in fill_pages(EDITION, registers)}
+    return {p.id: p for p in fill_pages(EDITION, registers, ROWS)}
 
 
 def with_raw(edition: Edition, change) -> Edition:
@@ -129,7 +138,7 @@ def test_a_result_that_reverses_changes_the_number_and_the_wording(registers):
     klanten.loc[can_now, "arbeidsvermogen"] = "nu"
     changed = dataclasses.replace(data, klanten=module.derive(klanten) if hasattr(module, "derive") else klanten)
     reversed_registers = {**registers, "gemeenten": module.findings(changed)}
-    pages = {p.id: p for p in fill_pages(EDITION, reversed_registers)}
+    pages = {p.id: p for p in fill_pages(EDITION, reversed_registers, ROWS)}
 
     cannot = weighted_share(klanten[klanten["steekproef"] == "brede_doelgroep"], "arbeidsvermogen",
                             ["toekomst", "nooit", "weet_niet"])
@@ -149,7 +158,7 @@ def test_a_result_that_reverses_changes_the_number_and_the_wording(registers):
 def test_a_chapter_left_out_of_the_params_leaves_its_part_of_the_summary_out(registers):
     edition = only_chapters(EDITION, {"gemeenten", "uwv", "wsp"})
     kept = {k: v for k, v in registers.items() if k in {"gemeenten", "uwv", "wsp"}}
-    pages = {p.id: p for p in fill_pages(edition, kept)}
+    pages = {p.id: p for p in fill_pages(edition, kept, ROWS)}
     summary, key = prose(pages["samenvatting"].markdown), prose(pages["hoofdboodschap"].markdown)
     assert "## Uitvoering van de re-integratiedienstverlening" in pages["samenvatting"].markdown
     assert "Uitvoering van de inkomensondersteuning" not in summary
@@ -161,7 +170,7 @@ def test_a_chapter_left_out_of_the_params_leaves_its_part_of_the_summary_out(reg
     assert pages["naschrift"].number == 5 and pages["naschrift"].stem == "05_naschrift"
 
     only_income = only_chapters(EDITION, {"inkomen"})
-    pages = {p.id: p for p in fill_pages(only_income, {"inkomen": registers["inkomen"]})}
+    pages = {p.id: p for p in fill_pages(only_income, {"inkomen": registers["inkomen"]}, ROWS)}
     summary = pages["samenvatting"].markdown
     assert "re-integratiedienstverlening" not in summary and "## Uitvoering van de inkomensondersteuning" in summary
     assert "Tozo-ontvangers" not in summary
@@ -214,8 +223,7 @@ def test_a_page_without_a_title_is_refused(tmp_path, registers):
 
 
 def test_the_method_overview_counts_the_validated_files():
-    files = {sid: s.path for sid, s in EDITION.sources.items()}
-    counted = {sid: (len(pd.read_csv(p)) if p.suffix == ".csv" else len(pd.read_parquet(p))) for sid, p in files.items()}
+    counted = ROWS
     rows = {r["bron"]: r for r in methods_rows(EDITION, counted)}
     assert len(rows) == len(EDITION.sources)  # every source is used by a listed chapter
     survey = rows[EDITION.sources["klanten_pw"].title]

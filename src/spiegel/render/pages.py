@@ -202,6 +202,7 @@ class Book:
 
     edition: Edition
     registers: Mapping[str, Register] | None = None  # chapter id -> register (default: the saved ones)
+    rows: Mapping[str, int] | None = None  # source id -> rows (default: as the validation counted them)
 
     @cached_property
     def chapter_registers(self) -> dict[str, Register]:
@@ -251,7 +252,7 @@ class Book:
         ctx["chapter_list"] = [{"id": c.id, "number": c.number, "title": chapter_title(c.notebook)}
                                for c in sorted(self.edition.chapters, key=lambda c: c.number)]
         ctx["chapters"] = {c["id"]: c for c in ctx["chapter_list"]}
-        ctx["methods_table"] = lambda: methods_table(self.edition)
+        ctx["methods_table"] = lambda: methods_table(self.edition, self.rows)
         ctx["reactions"] = [{"organisation": r.organisation, "date": fmt_date(r.date), "example": r.example}
                             for r in self.edition.reactions]
         return ctx
@@ -303,9 +304,10 @@ class PageWhere:
         return self.file
 
 
-def fill_pages(edition: Edition, registers: Mapping[str, Register] | None = None) -> list[FilledPage]:
+def fill_pages(edition: Edition, registers: Mapping[str, Register] | None = None,
+               rows: Mapping[str, int] | None = None) -> list[FilledPage]:
     """The filled pages around the chapters of ``edition`` (see :class:`Book`)."""
-    return Book(edition, registers).pages()
+    return Book(edition, registers, rows).pages()
 
 
 def check_names(template: str, ctx: Mapping[str, Any]) -> None:
