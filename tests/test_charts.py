@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from spiegel import charts
+from spiegel import chartdata, charts
 from spiegel.sdc import DisclosureError
 
 ANSWERS = ["Helemaal eens", "Eens", "Neutraal", "Oneens", "Helemaal oneens", "Weet niet"]
@@ -108,11 +108,12 @@ def test_charts_reject_too_many_rows():
 
 def test_enable_sets_theme_and_svg_renderer():
     assert alt.theme.active == "spiegel"
-    assert alt.renderers.active == "svg"
+    assert alt.renderers.active == charts.RENDERER  # Altair's SVG renderer + the numbers
     chart = charts.bars(pd.DataFrame({"c": ["a"], "v": [0.5]}), "c", "v")
     bundle = chart._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert "image/svg+xml" in data
+    assert data[chartdata.DATA_MIME]["rows"] == [["a", "50%"]]
 
 
 def test_vl_convert_from_spec_directly():
@@ -133,7 +134,7 @@ def test_show_chart_displays_what_ipython_displays_for_the_chart():
     for chart in _three_charts():
         data, metadata = formatter.format(chart)  # what display(chart) would publish
         assert charts.mimebundle(chart) == (data, metadata)
-        assert set(data) == {"image/svg+xml", "text/plain"}
+        assert set(data) == {"image/svg+xml", chartdata.DATA_MIME, "text/plain"}
 
 
 def test_show_chart_does_not_validate_the_spec_again(monkeypatch):

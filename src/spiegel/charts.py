@@ -4,6 +4,12 @@ Call :func:`enable` once per notebook: it activates the "spiegel" theme (DejaVu 
 Rijkshuisstijl colours, Dutch number locale, no border) and the SVG renderer, so charts are
 embedded as static vector images. Every chart function first runs
 :func:`spiegel.sdc.check_aggregate` on its frame and embeds only the columns it uses.
+
+Every chart also carries its numbers as printed and a Dutch text alternative computed from them
+(:mod:`spiegel.chartdata`, in the spec's ``usermeta``): the renderer :func:`enable` switches on
+shows them beside the SVG, where the renderer makes the CSV download, the "toon als tabel" table and the SVG's
+``<desc>`` / the PDF's alt text of them. Vega's own (English) ARIA labels are switched off
+(``config.aria``): the SVG as a whole is the image, described in Dutch.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any, cast
 import altair as alt
 import pandas as pd
 
-from spiegel import fmt
+from spiegel import chartdata, fmt
 from spiegel.sdc import check_aggregate
 
 THEME = "spiegel"
@@ -70,6 +76,9 @@ def theme() -> alt.theme.ThemeConfig:
             "font": FONT,
             "background": "white",
             "padding": 4,
+            # no English "X-axis titled ..." labels: the renderer gives the SVG a Dutch title and
+            # description (spiegel.chartdata)
+            "aria": False,
             "locale": {"number": _NUMBER_LOCALE, "time": _TIME_LOCALE},
             "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": 260},
             "axis": axis,
@@ -93,11 +102,28 @@ def theme() -> alt.theme.ThemeConfig:
     }
 
 
+def svg_with_data(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
+    """Altair's SVG renderer, plus the chart's numbers and text alternative
+    (:data:`spiegel.chartdata.DATA_MIME`) for the charts of this module."""
+    from altair.vegalite.v6.display import svg_renderer
+
+    bundle: dict[str, Any] = dict(svg_renderer(spec, **metadata))
+    table = chartdata.from_spec(spec)
+    if table is not None:
+        bundle[chartdata.DATA_MIME] = table
+    return bundle
+
+
+RENDERER = "spiegel-svg"
+alt.renderers.register(RENDERER, svg_with_data)
+
+
 def enable() -> None:
-    """Activate the spiegel theme and the SVG renderer (static vector charts in notebooks), and
-    start vl-convert in the background (see :func:`warm_up`)."""
+    """Activate the spiegel theme and the SVG renderer (static vector charts in notebooks, with
+    their numbers beside them, see :func:`svg_with_data`), and start vl-convert in the background
+    (see :func:`warm_up`)."""
     alt.theme.enable(THEME)
-    alt.renderers.enable("svg")
+    alt.renderers.enable(RENDERER)
     warm_up()
 
 
@@ -325,6 +351,10 @@ def likert_bars(
     data["_x0"] = data["_x1"] - part
     data["_xm"] = (data["_x0"] + data["_x1"]) / 2
     data["_label"] = [fmt.pct(p) if p >= min_label else "" for p in part]
+    subst = [a for a in answers if str(a).strip().lower() not in NON_SUBSTANTIVE]
+    meta = chartdata.likert_data(
+        pd.DataFrame({statement: data[statement], answer: data[answer], "_part": part}),
+        statement, answer, "_part", statements, answers, subst or answers, fmt.pct)
     data = data.drop(columns="_rang").reset_index(drop=True)
     y = _category_axis(statement, statements, wrap)
     base = alt.Chart(data)
@@ -348,7 +378,7 @@ def likert_bars(
     return (
         alt.layer(bars, labels, **_title(title))
         .resolve_scale(color="independent")
-        .properties(width=width, height=alt.Step(step))
+        .properties(width=width, height=alt.Step(step), usermeta={chartdata.USERMETA_KEY: meta})
     )
 
 
@@ -394,6 +424,8 @@ def grouped_bars(
     palette = list(colors) if colors is not None else (
         [LICHTBLAUW, DONKERBLAUW] if len(groups) == 2 else CATEGORY[: len(groups)])
     axis, scale, label = _value_scale(data, value, percent, value_format, value_title)
+    meta = chartdata.grouped_data(data, category, value, group, cats, groups, label_format or label,
+                                  chartdata.header(value, value_title))
     data = _with_labels(data, value, label_format or label)
     base = alt.Chart(data).encode(
         y=_category_axis(category, cats, wrap).scale(paddingInner=0.3),
@@ -409,7 +441,7 @@ def grouped_bars(
     # per category ~14 px per group bar inside the band (70% of the step), room for the label
     step = max(-(-14 * len(groups) * 10 // 7), 13 * _lines(cats, wrap) + 12)
     return cast(alt.LayerChart, alt.layer(*layers, **_title(title)).properties(
-        width=width, height=alt.Step(step, **{"for": "position"})))
+        width=width, height=alt.Step(step, **{"for": "position"}), usermeta={chartdata.USERMETA_KEY: meta}))
 
 
 def bars(
@@ -439,6 +471,8 @@ def bars(
     else:
         cats = _order(data[category], category_order)
     axis, scale, label = _value_scale(data, value, percent, value_format, value_title)
+    meta = chartdata.bars_data(data, category, value, cats, label_format or label,
+                               chartdata.header(value, value_title))
     data = _with_labels(data, value, label_format or label)
     base = alt.Chart(data).encode(y=_category_axis(category, cats, wrap))
     fill: Any
@@ -454,4 +488,4 @@ def bars(
         layers.append(_value_layer(base, scale))
     step = max(22, 13 * _lines(cats, wrap) + 8)
     return cast(alt.LayerChart, alt.layer(*layers, **_title(title)).properties(
-        width=width, height=alt.Step(step)))
+        width=width, height=alt.Step(step), usermeta={chartdata.USERMETA_KEY: meta}))
