@@ -121,13 +121,18 @@ def _lower(text: str) -> str:
 
 
 def bars_data(data: pd.DataFrame, category: str, value: str, cats: Sequence[Any],
-              label: Callable[[Any], str], value_header: str) -> dict[str, Any]:
-    """Data table and description of a single-series bar chart."""
+              label: Callable[[Any], str], value_header: str, marked: Sequence[Any] = (),
+              mark_color: str = "oranje") -> dict[str, Any]:
+    """Data table and description of a single-series bar chart (``marked``: the categories drawn
+    in ``mark_color``, which the description names, so that the colour is not the only cue)."""
     by_cat = {str(c): v for c, v in zip(data[category], data[value])}
     rows = [[str(c), label(by_cat.get(str(c)))] for c in cats]
     items = [(str(c), by_cat.get(str(c)), lab) for c, (_, lab) in zip(cats, rows)]
     desc = (f"Staafdiagram: {_lower(value_header)} per {_lower(header(category))}, "
             f"{len(rows)} staven. " + extremes(items))
+    shown_marked = [str(c) for c in cats if str(c) in {str(m) for m in marked}]
+    if shown_marked:
+        desc += f" In {mark_color}: {_names(shown_marked)}."
     return {"version": VERSION, "kind": "chart", "chart": "bars",
             "columns": [header(category), value_header], "rows": rows, "description": desc}
 

@@ -14,6 +14,8 @@ shows them beside the SVG, where the renderer makes the CSV download, the "toon 
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import math
 import textwrap
@@ -43,8 +45,9 @@ GRIJS = "#9A9A9A"
 LICHTGRIJS = "#D6D6D6"
 TEKST = "#1F1F1F"
 
-#: Series colours in order (groups, waves): dark blue, blue, light blue, grey, orange.
-CATEGORY = [DONKERBLAUW, HEMELBLAUW, LICHTBLAUW, GRIJS, ORANJE, "#FFB612", "#42145F"]
+#: Series colours in order (groups, waves), light and dark in turn so that every two neighbours
+#: differ at least 3:1 in contrast: dark blue, light blue, dark orange, light orange, violet, yellow.
+CATEGORY = [DONKERBLAUW, LICHTBLAUW, DONKERORANJE, LICHTORANJE, "#42145F", "#FFB612"]
 #: Answers that are not an opinion: grey, at the end of a Likert bar.
 NON_SUBSTANTIVE = frozenset({"weet niet", "weet_niet", "geen mening", "n.v.t.", "nvt",
                              "geen antwoord", "wil niet zeggen"})
@@ -245,25 +248,97 @@ def _title(title: str | None) -> dict[str, object]:
     return {"title": title} if title else {}
 
 
-def _is_dark(color: str) -> bool:
+def luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
     r, g, b = (int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+#: The least contrast between colours that touch or stand side by side in a chart (WCAG 1.4.11).
+MIN_CONTRAST = 3.0
+
+
+def _is_dark(color: str) -> bool:
+    """White text reads better on it than the report's text colour."""
+    return contrast(color, "#FFFFFF") >= contrast(color, TEKST)
+
+
+def text_color(fill: str) -> str:
+    return "white" if _is_dark(fill) else TEKST
+
+
+# Candidates for the Likert scales, from dark to light; the Rijkshuisstijl colours come first in
+# the preference, lighter and darker steps of them where the contrast asks for it.
+_BLUES = (DONKERBLAUW, HEMELBLAUW, "#4FA3DB", LICHTBLAUW, "#D1E9F6", "#EDF6FC")
+_ORANGES = ("#5E2E00", DONKERORANJE, ORANJE, LICHTORANJE, "#FBD3B3", "#FEF0E4")
+_GREYS = ("#404040", "#6F6F6F", GRIJS, LICHTGRIJS, "#F3F3F3")
+_BASE = frozenset({DONKERBLAUW, HEMELBLAUW, LICHTBLAUW, ORANJE, LICHTORANJE, DONKERORANJE, GRIJS, LICHTGRIJS})
+
+
+@functools.lru_cache(maxsize=None)
+def _likert_palette(half: int, middle: bool, extra: int) -> tuple[str, ...]:
+    """The colours of a scale with ``half`` agreeing answers (strongest first), a middle answer
+    or not, ``half`` disagreeing answers (mildest first) and ``extra`` non-substantive answers, in
+    that order, all different, every two neighbours at least :data:`MIN_CONTRAST` apart. Among
+    those, the one that keeps "stronger = darker" where it can (on the agreeing side first), uses
+    the fewest colours outside the Rijkshuisstijl set and has the largest least contrast."""
+    slots = [("agree", _BLUES)] * half + ([("middle", _GREYS)] if middle else []) + \
+        [("disagree", _ORANGES)] * half + [("extra", (LICHTGRIJS, GRIJS, *_GREYS))] * extra
+    lum = {c: luminance(c) for _, options in slots for c in options}
+    best: list[Any] = [None]
+
+    def cost(pal: list[str]) -> float:
+        agree, disagree = pal[:half], pal[half + int(middle): 2 * half + int(middle)]
+        inverted = 200 * sum(lum[x] > lum[y] for x, y in zip(agree, agree[1:])) + \
+            100 * sum(lum[x] < lum[y] for x, y in zip(disagree, disagree[1:]))
+        least = min(((max(lum[x], lum[y]) + 0.05) / (min(lum[x], lum[y]) + 0.05) for x, y in zip(pal, pal[1:])),
+                    default=21.0)
+        strongest = 20 * bool(agree and agree[0] != DONKERBLAUW)  # the strongest agreement: dark blue
+        return inverted + strongest + 10 * sum(c not in _BASE for c in pal) - least
+
+    def extend(pal: list[str]) -> None:
+        if len(pal) == len(slots):
+            c = cost(pal)
+            if best[0] is None or c < best[0][0]:
+                best[0] = (c, tuple(pal))
+            return
+        for color in slots[len(pal)][1]:
+            if color in pal:
+                continue
+            if pal and (max(lum[color], lum[pal[-1]]) + 0.05) / (min(lum[color], lum[pal[-1]]) + 0.05) < MIN_CONTRAST:
+                continue
+            extend([*pal, color])
+
+    extend([])
+    if best[0] is None:
+        raise ValueError(f"no palette with {MIN_CONTRAST}:1 between neighbours for this scale")
+    return best[0][1]
 
 
 def likert_colors(order: Sequence[object]) -> list[str]:
     """Colours for answers ordered positive → negative (then "weet niet"): blues for agreement
-    (dark = strongest), light grey for a middle category, oranges for disagreement, grey for
-    non-substantive answers."""
+    (darker = stronger), a grey for a middle category, oranges for disagreement (darker =
+    stronger), greys for non-substantive answers; every two neighbouring segments differ at least
+    3:1 in contrast (WCAG 1.4.11). On a scale without a middle answer both "mild" answers cannot
+    be light and still differ 3:1, so one side alternates there (the segments are labelled with
+    their share and the legend and "toon als tabel" name them: the colour is never the only cue)."""
     subst = [a for a in order if str(a).strip().lower() not in NON_SUBSTANTIVE]
     half = len(subst) // 2
-    blues = {1: [DONKERBLAUW], 2: [DONKERBLAUW, LICHTBLAUW],
-             3: [DONKERBLAUW, HEMELBLAUW, LICHTBLAUW]}
-    oranges = {1: [ORANJE], 2: [LICHTORANJE, ORANJE], 3: [LICHTORANJE, ORANJE, DONKERORANJE]}
     if half > 3:
         raise ValueError("at most 7 substantive answer categories")
-    scale = blues.get(half, []) + ([LICHTGRIJS] if len(subst) % 2 else []) + oranges.get(half, [])
-    it = iter(scale)
-    return [GRIJS if a not in subst else next(it) for a in order]
+    extra = len(order) - len(subst)
+    pal = list(_likert_palette(half, bool(len(subst) % 2), extra))
+    scale, rest = iter(pal[: len(subst)]), iter(pal[len(subst):])
+    return [next(scale) if a in subst else next(rest) for a in order]
 
 
 def _pct_axis(title: str | None, upper: float = 1.0) -> alt.Axis:
@@ -341,7 +416,7 @@ def likert_bars(
     if unknown:
         raise ValueError(f"answers not in order: {sorted(map(str, unknown))}")
     palette = list(colors) if colors is not None else likert_colors(answers)
-    text_colors = ["white" if _is_dark(c) else TEKST for c in palette]
+    text_colors = [text_color(c) for c in palette]
     # stack positions and labels are computed here, so text and chart round alike
     data["_rang"] = data[answer].map({a: i for i, a in enumerate(answers)})
     data = data.sort_values([statement, "_rang"], kind="stable")
@@ -472,7 +547,7 @@ def bars(
         cats = _order(data[category], category_order)
     axis, scale, label = _value_scale(data, value, percent, value_format, value_title)
     meta = chartdata.bars_data(data, category, value, cats, label_format or label,
-                               chartdata.header(value, value_title))
+                               chartdata.header(value, value_title), marked=highlight)
     data = _with_labels(data, value, label_format or label)
     base = alt.Chart(data).encode(y=_category_axis(category, cats, wrap))
     fill: Any

@@ -331,7 +331,7 @@ def _item_markdown(item: _Item, stem: str, counter: list[int], caption: str, ass
     name = f"figures/{stem}-{counter[0]}"
     label = _plain(caption)
     description = str((item.table or {}).get("description") or "")
-    alt_text = " ".join(x for x in (label + ("." if label and not label.endswith(".") else ""), description) if x)
+    alt_text = " ".join(x for x in (label + ("." if label and label[-1] not in ".?!" else ""), description) if x)
     alt_arg = f", alt: {_typst_str(alt_text)}" if alt_text else ""
     if item.kind == "svg":
         svg = chart_fonts(_strip_xml_prolog(item.data))
