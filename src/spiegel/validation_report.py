@@ -74,7 +74,7 @@ CSS = """
 .sp-validation dd { margin: 0; overflow-wrap: anywhere; }
 .sp-validation table { border-collapse: collapse; width: 100%; font-size: .9rem; table-layout: auto; }
 .sp-validation th, .sp-validation td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line);
-  vertical-align: top; overflow-wrap: anywhere; }
+  vertical-align: top; }
 .sp-validation td.sp-num, .sp-validation th.sp-num { text-align: right; white-space: nowrap; }
 .sp-validation code { font-size: .85em; overflow-wrap: anywhere; }
 .sp-validation details { border-bottom: 1px solid var(--line); padding: .4rem 0; }
@@ -85,6 +85,13 @@ CSS = """
 .sp-validation ul.sp-val-kinds li { max-width: none; }
 .sp-validation .sp-val-muted { color: #595959; font-size: .9em; }
 .sp-validation caption { text-align: left; }
+@media (max-width: 40rem) {
+  .sp-validation .sp-val-file { display: none; }
+  .sp-validation table { font-size: .78rem; }
+  .sp-validation th, .sp-validation td { padding: .3rem .25rem; }
+  .sp-validation dl { grid-template-columns: 1fr; gap: 0; }
+  .sp-validation dd { margin-bottom: .35rem; }
+}
 """
 
 
@@ -203,14 +210,14 @@ def to_html(result: EditionResult) -> str:
     parts.append('<h2 id="bronnen">De bronnen</h2>')
     parts.append('<div class="sp-table-wrap"><table><caption class="sp-val-muted">Per bron het bestand, het aantal rijen '
                  "en het aantal controles van het contract</caption><thead><tr>"
-                 '<th scope="col">Bron</th><th scope="col">Bestand</th><th scope="col" class="sp-num">Rijen</th>'
+                 '<th scope="col">Bron</th><th scope="col" class="sp-val-file">Bestand</th><th scope="col" class="sp-num">Rijen</th>'
                  '<th scope="col" class="sp-num">Controles</th><th scope="col" class="sp-num">Afwijkingen</th>'
                  "</tr></thead><tbody>")
     for s in sorted(result.sources, key=lambda s: s.ok):  # failing sources first
         failed = len(s.failures)
         parts.append(
             f'<tr><th scope="row"><a href="#bron-{_e(s.dataset)}">{_e(s.dataset)}</a></th>'
-            f"<td><code>{_e(s.path)}</code></td><td class=\"sp-num\">{_count(s.rows) or '–'}</td>"
+            f'<td class="sp-val-file"><code>{_e(s.path)}</code></td><td class="sp-num">{_count(s.rows) or "–"}</td>'
             f'<td class="sp-num">{_count(len(s.rules))}</td>'
             f'<td class="sp-num">{_fail_count(failed)}</td></tr>')
     parts.append("</tbody></table></div>")
