@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from spiegel import charts
+from spiegel import chartdata, charts
 from spiegel.sdc import DisclosureError
 
 ANSWERS = ["Helemaal eens", "Eens", "Neutraal", "Oneens", "Helemaal oneens", "Weet niet"]
@@ -67,12 +67,15 @@ def test_likert_svg_uses_dejavu_and_dutch_percentages():
 def test_likert_rejects_unknown_answers_and_colors_by_position():
     with pytest.raises(ValueError, match="not in order"):
         charts.likert_bars(_likert_frame(), order=ANSWERS[:-1])
+    # by position: blues agree (the strongest darkest), a grey middle, oranges disagree (the
+    # strongest darker), greys for "weet niet"; neighbours 3:1 apart (tests/test_chart_text.py)
     colors = charts.likert_colors(ANSWERS)
-    assert colors[0] == charts.DONKERBLAUW and colors[4] == charts.ORANJE
-    assert colors[3] == charts.LICHTORANJE
-    assert colors[2] == charts.LICHTGRIJS and colors[5] == charts.GRIJS
-    assert charts.likert_colors(["Ja", "Nee", "Weet niet"]) == [
-        charts.DONKERBLAUW, charts.ORANJE, charts.GRIJS]
+    blues, oranges = set(charts._BLUES), set(charts._ORANGES)
+    assert colors[0] == charts.DONKERBLAUW and colors[1] in blues
+    assert colors[3] == charts.LICHTORANJE and colors[4] == charts.DONKERORANJE
+    assert colors[2] in charts._GREYS and colors[5] in charts._GREYS and colors[2] != colors[5]
+    ja, nee, weet = charts.likert_colors(["Ja", "Nee", "Weet niet"])
+    assert ja == charts.DONKERBLAUW and nee in oranges and weet in charts._GREYS
 
 
 def test_grouped_bars_labels_match_fmt_and_mark_suppressed():
@@ -108,11 +111,12 @@ def test_charts_reject_too_many_rows():
 
 def test_enable_sets_theme_and_svg_renderer():
     assert alt.theme.active == "spiegel"
-    assert alt.renderers.active == "svg"
+    assert alt.renderers.active == charts.RENDERER  # Altair's SVG renderer + the numbers
     chart = charts.bars(pd.DataFrame({"c": ["a"], "v": [0.5]}), "c", "v")
     bundle = chart._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert "image/svg+xml" in data
+    assert data[chartdata.DATA_MIME]["rows"] == [["a", "50%"]]
 
 
 def test_vl_convert_from_spec_directly():
@@ -133,7 +137,7 @@ def test_show_chart_displays_what_ipython_displays_for_the_chart():
     for chart in _three_charts():
         data, metadata = formatter.format(chart)  # what display(chart) would publish
         assert charts.mimebundle(chart) == (data, metadata)
-        assert set(data) == {"image/svg+xml", "text/plain"}
+        assert set(data) == {"image/svg+xml", chartdata.DATA_MIME, "text/plain"}
 
 
 def test_show_chart_does_not_validate_the_spec_again(monkeypatch):

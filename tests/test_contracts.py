@@ -533,7 +533,7 @@ def test_reports_are_written_and_self_contained(project, frames, tmp_path, capsy
     assert {(r["dataset"], r["column"]) for r in bad} == {("klanten_pw", "geslacht"), ("cbs_bijstand", "(file)")}
     html_text = paths["html"].read_text(encoding="utf-8")
     assert "http" not in html_text.lower() and "<script" not in html_text
-    assert "onbekend" in html_text and "FAIL" in html_text and "klantmanagers_pw" in html_text
+    assert "onbekend" in html_text and "Niet voldaan" in html_text and "klantmanagers_pw" in html_text
     md = paths["md"].read_text(encoding="utf-8")
     assert "FAILED" in md and "geslacht" in md
     assert not list((tmp_path / "out").glob("*.tmp"))

@@ -49,7 +49,7 @@ ABSENT = "absent"
 MAX_SHOWN = 12  # differences listed by verify_book
 CODE_GROUPS = ("synth", "validation", "analysis", "render")
 # The modules the data gate runs (besides the contracts themselves).
-VALIDATION_MODULES = ("contracts.py", "io.py", "params.py", "personal_data.py")
+VALIDATION_MODULES = ("contracts.py", "io.py", "params.py", "personal_data.py", "validation_report.py")
 _SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 
 

@@ -4,10 +4,18 @@ Call :func:`enable` once per notebook: it activates the "spiegel" theme (DejaVu 
 Rijkshuisstijl colours, Dutch number locale, no border) and the SVG renderer, so charts are
 embedded as static vector images. Every chart function first runs
 :func:`spiegel.sdc.check_aggregate` on its frame and embeds only the columns it uses.
+
+Every chart also carries its numbers as printed and a Dutch text alternative computed from them
+(:mod:`spiegel.chartdata`, in the spec's ``usermeta``): the renderer :func:`enable` switches on
+shows them beside the SVG, where the renderer makes the CSV download, the "toon als tabel" table and the SVG's
+``<desc>`` / the PDF's alt text of them. Vega's own (English) ARIA labels are switched off
+(``config.aria``): the SVG as a whole is the image, described in Dutch.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import math
 import textwrap
@@ -18,7 +26,7 @@ from typing import Any, cast
 import altair as alt
 import pandas as pd
 
-from spiegel import fmt
+from spiegel import chartdata, fmt
 from spiegel.sdc import check_aggregate
 
 THEME = "spiegel"
@@ -37,8 +45,9 @@ GRIJS = "#9A9A9A"
 LICHTGRIJS = "#D6D6D6"
 TEKST = "#1F1F1F"
 
-#: Series colours in order (groups, waves): dark blue, blue, light blue, grey, orange.
-CATEGORY = [DONKERBLAUW, HEMELBLAUW, LICHTBLAUW, GRIJS, ORANJE, "#FFB612", "#42145F"]
+#: Series colours in order (groups, waves), light and dark in turn so that every two neighbours
+#: differ at least 3:1 in contrast: dark blue, light blue, dark orange, light orange, violet, yellow.
+CATEGORY = [DONKERBLAUW, LICHTBLAUW, DONKERORANJE, LICHTORANJE, "#42145F", "#FFB612"]
 #: Answers that are not an opinion: grey, at the end of a Likert bar.
 NON_SUBSTANTIVE = frozenset({"weet niet", "weet_niet", "geen mening", "n.v.t.", "nvt",
                              "geen antwoord", "wil niet zeggen"})
@@ -70,6 +79,9 @@ def theme() -> alt.theme.ThemeConfig:
             "font": FONT,
             "background": "white",
             "padding": 4,
+            # no English "X-axis titled ..." labels: the renderer gives the SVG a Dutch title and
+            # description (spiegel.chartdata)
+            "aria": False,
             "locale": {"number": _NUMBER_LOCALE, "time": _TIME_LOCALE},
             "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": 260},
             "axis": axis,
@@ -93,11 +105,28 @@ def theme() -> alt.theme.ThemeConfig:
     }
 
 
+def svg_with_data(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
+    """Altair's SVG renderer, plus the chart's numbers and text alternative
+    (:data:`spiegel.chartdata.DATA_MIME`) for the charts of this module."""
+    from altair.vegalite.v6.display import svg_renderer
+
+    bundle: dict[str, Any] = dict(svg_renderer(spec, **metadata))
+    table = chartdata.from_spec(spec)
+    if table is not None:
+        bundle[chartdata.DATA_MIME] = table
+    return bundle
+
+
+RENDERER = "spiegel-svg"
+alt.renderers.register(RENDERER, svg_with_data)
+
+
 def enable() -> None:
-    """Activate the spiegel theme and the SVG renderer (static vector charts in notebooks), and
-    start vl-convert in the background (see :func:`warm_up`)."""
+    """Activate the spiegel theme and the SVG renderer (static vector charts in notebooks, with
+    their numbers beside them, see :func:`svg_with_data`), and start vl-convert in the background
+    (see :func:`warm_up`)."""
     alt.theme.enable(THEME)
-    alt.renderers.enable("svg")
+    alt.renderers.enable(RENDERER)
     warm_up()
 
 
@@ -219,25 +248,97 @@ def _title(title: str | None) -> dict[str, object]:
     return {"title": title} if title else {}
 
 
-def _is_dark(color: str) -> bool:
+def luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
     r, g, b = (int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+#: The least contrast between colours that touch or stand side by side in a chart (WCAG 1.4.11).
+MIN_CONTRAST = 3.0
+
+
+def _is_dark(color: str) -> bool:
+    """White text reads better on it than the report's text colour."""
+    return contrast(color, "#FFFFFF") >= contrast(color, TEKST)
+
+
+def text_color(fill: str) -> str:
+    return "white" if _is_dark(fill) else TEKST
+
+
+# Candidates for the Likert scales, from dark to light; the Rijkshuisstijl colours come first in
+# the preference, lighter and darker steps of them where the contrast asks for it.
+_BLUES = (DONKERBLAUW, HEMELBLAUW, "#4FA3DB", LICHTBLAUW, "#D1E9F6", "#EDF6FC")
+_ORANGES = ("#5E2E00", DONKERORANJE, ORANJE, LICHTORANJE, "#FBD3B3", "#FEF0E4")
+_GREYS = ("#404040", "#6F6F6F", GRIJS, LICHTGRIJS, "#F3F3F3")
+_BASE = frozenset({DONKERBLAUW, HEMELBLAUW, LICHTBLAUW, ORANJE, LICHTORANJE, DONKERORANJE, GRIJS, LICHTGRIJS})
+
+
+@functools.lru_cache(maxsize=None)
+def _likert_palette(half: int, middle: bool, extra: int) -> tuple[str, ...]:
+    """The colours of a scale with ``half`` agreeing answers (strongest first), a middle answer
+    or not, ``half`` disagreeing answers (mildest first) and ``extra`` non-substantive answers, in
+    that order, all different, every two neighbours at least :data:`MIN_CONTRAST` apart. Among
+    those, the one that keeps "stronger = darker" where it can (on the agreeing side first), uses
+    the fewest colours outside the Rijkshuisstijl set and has the largest least contrast."""
+    slots = [("agree", _BLUES)] * half + ([("middle", _GREYS)] if middle else []) + \
+        [("disagree", _ORANGES)] * half + [("extra", (LICHTGRIJS, GRIJS, *_GREYS))] * extra
+    lum = {c: luminance(c) for _, options in slots for c in options}
+    best: list[Any] = [None]
+
+    def cost(pal: list[str]) -> float:
+        agree, disagree = pal[:half], pal[half + int(middle): 2 * half + int(middle)]
+        inverted = 200 * sum(lum[x] > lum[y] for x, y in zip(agree, agree[1:])) + \
+            100 * sum(lum[x] < lum[y] for x, y in zip(disagree, disagree[1:]))
+        least = min(((max(lum[x], lum[y]) + 0.05) / (min(lum[x], lum[y]) + 0.05) for x, y in zip(pal, pal[1:])),
+                    default=21.0)
+        strongest = 20 * bool(agree and agree[0] != DONKERBLAUW)  # the strongest agreement: dark blue
+        return inverted + strongest + 10 * sum(c not in _BASE for c in pal) - least
+
+    def extend(pal: list[str]) -> None:
+        if len(pal) == len(slots):
+            c = cost(pal)
+            if best[0] is None or c < best[0][0]:
+                best[0] = (c, tuple(pal))
+            return
+        for color in slots[len(pal)][1]:
+            if color in pal:
+                continue
+            if pal and (max(lum[color], lum[pal[-1]]) + 0.05) / (min(lum[color], lum[pal[-1]]) + 0.05) < MIN_CONTRAST:
+                continue
+            extend([*pal, color])
+
+    extend([])
+    if best[0] is None:
+        raise ValueError(f"no palette with {MIN_CONTRAST}:1 between neighbours for this scale")
+    return best[0][1]
 
 
 def likert_colors(order: Sequence[object]) -> list[str]:
     """Colours for answers ordered positive → negative (then "weet niet"): blues for agreement
-    (dark = strongest), light grey for a middle category, oranges for disagreement, grey for
-    non-substantive answers."""
+    (darker = stronger), a grey for a middle category, oranges for disagreement (darker =
+    stronger), greys for non-substantive answers; every two neighbouring segments differ at least
+    3:1 in contrast (WCAG 1.4.11). On a scale without a middle answer both "mild" answers cannot
+    be light and still differ 3:1, so one side alternates there (the segments are labelled with
+    their share and the legend and "toon als tabel" name them: the colour is never the only cue)."""
     subst = [a for a in order if str(a).strip().lower() not in NON_SUBSTANTIVE]
     half = len(subst) // 2
-    blues = {1: [DONKERBLAUW], 2: [DONKERBLAUW, LICHTBLAUW],
-             3: [DONKERBLAUW, HEMELBLAUW, LICHTBLAUW]}
-    oranges = {1: [ORANJE], 2: [LICHTORANJE, ORANJE], 3: [LICHTORANJE, ORANJE, DONKERORANJE]}
     if half > 3:
         raise ValueError("at most 7 substantive answer categories")
-    scale = blues.get(half, []) + ([LICHTGRIJS] if len(subst) % 2 else []) + oranges.get(half, [])
-    it = iter(scale)
-    return [GRIJS if a not in subst else next(it) for a in order]
+    extra = len(order) - len(subst)
+    pal = list(_likert_palette(half, bool(len(subst) % 2), extra))
+    scale, rest = iter(pal[: len(subst)]), iter(pal[len(subst):])
+    return [next(scale) if a in subst else next(rest) for a in order]
 
 
 def _pct_axis(title: str | None, upper: float = 1.0) -> alt.Axis:
@@ -315,7 +416,7 @@ def likert_bars(
     if unknown:
         raise ValueError(f"answers not in order: {sorted(map(str, unknown))}")
     palette = list(colors) if colors is not None else likert_colors(answers)
-    text_colors = ["white" if _is_dark(c) else TEKST for c in palette]
+    text_colors = [text_color(c) for c in palette]
     # stack positions and labels are computed here, so text and chart round alike
     data["_rang"] = data[answer].map({a: i for i, a in enumerate(answers)})
     data = data.sort_values([statement, "_rang"], kind="stable")
@@ -325,6 +426,10 @@ def likert_bars(
     data["_x0"] = data["_x1"] - part
     data["_xm"] = (data["_x0"] + data["_x1"]) / 2
     data["_label"] = [fmt.pct(p) if p >= min_label else "" for p in part]
+    subst = [a for a in answers if str(a).strip().lower() not in NON_SUBSTANTIVE]
+    meta = chartdata.likert_data(
+        pd.DataFrame({statement: data[statement], answer: data[answer], "_part": part}),
+        statement, answer, "_part", statements, answers, subst or answers, fmt.pct)
     data = data.drop(columns="_rang").reset_index(drop=True)
     y = _category_axis(statement, statements, wrap)
     base = alt.Chart(data)
@@ -348,7 +453,7 @@ def likert_bars(
     return (
         alt.layer(bars, labels, **_title(title))
         .resolve_scale(color="independent")
-        .properties(width=width, height=alt.Step(step))
+        .properties(width=width, height=alt.Step(step), usermeta={chartdata.USERMETA_KEY: meta})
     )
 
 
@@ -394,6 +499,8 @@ def grouped_bars(
     palette = list(colors) if colors is not None else (
         [LICHTBLAUW, DONKERBLAUW] if len(groups) == 2 else CATEGORY[: len(groups)])
     axis, scale, label = _value_scale(data, value, percent, value_format, value_title)
+    meta = chartdata.grouped_data(data, category, value, group, cats, groups, label_format or label,
+                                  chartdata.header(value, value_title))
     data = _with_labels(data, value, label_format or label)
     base = alt.Chart(data).encode(
         y=_category_axis(category, cats, wrap).scale(paddingInner=0.3),
@@ -409,7 +516,7 @@ def grouped_bars(
     # per category ~14 px per group bar inside the band (70% of the step), room for the label
     step = max(-(-14 * len(groups) * 10 // 7), 13 * _lines(cats, wrap) + 12)
     return cast(alt.LayerChart, alt.layer(*layers, **_title(title)).properties(
-        width=width, height=alt.Step(step, **{"for": "position"})))
+        width=width, height=alt.Step(step, **{"for": "position"}), usermeta={chartdata.USERMETA_KEY: meta}))
 
 
 def bars(
@@ -439,6 +546,8 @@ def bars(
     else:
         cats = _order(data[category], category_order)
     axis, scale, label = _value_scale(data, value, percent, value_format, value_title)
+    meta = chartdata.bars_data(data, category, value, cats, label_format or label,
+                               chartdata.header(value, value_title), marked=highlight)
     data = _with_labels(data, value, label_format or label)
     base = alt.Chart(data).encode(y=_category_axis(category, cats, wrap))
     fill: Any
@@ -454,4 +563,4 @@ def bars(
         layers.append(_value_layer(base, scale))
     step = max(22, 13 * _lines(cats, wrap) + 8)
     return cast(alt.LayerChart, alt.layer(*layers, **_title(title)).properties(
-        width=width, height=alt.Step(step)))
+        width=width, height=alt.Step(step), usermeta={chartdata.USERMETA_KEY: meta}))

@@ -165,48 +165,10 @@ class EditionResult:
         return "\n".join(out) + "\n"
 
     def to_html(self) -> str:
-        e = html.escape
-        status = "passed" if self.ok else "failed"
-        parts = [
-            "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-            f"<title>Validation of the sources: {e(self.title)}</title>", f"<style>{_CSS}</style>", "</head>",
-            "<body>", f"<h1>Validation of the sources: {e(self.title)}</h1>",
-            f'<p class="verdict {status}">{status.upper()}: {e(self.summary())}.</p>',
-            "<table><thead><tr><th>dataset</th><th>file</th><th>rows</th><th>rules</th><th>failed</th>"
-            "</tr></thead><tbody>",
-        ]
-        for s in self.sources:
-            parts.append(f'<tr class="{"pass" if s.ok else "fail"}"><td><a href="#{e(s.dataset)}">{e(s.dataset)}'
-                         f"</a></td><td><code>{e(s.path)}</code></td><td>{_rows(s.rows)}</td>"
-                         f"<td>{len(s.rules)}</td><td>{len(s.failures)}</td></tr>")
-        parts.append("</tbody></table>")
-        if not self.ok:
-            parts.append("<h2>Failures</h2><ul>")
-            parts += [f"<li>{e(r.line())}</li>" for r in self.failures]
-            parts.append("</ul>")
-        for s in self.sources:
-            parts.append(f'<h2 id="{e(s.dataset)}">{e(s.dataset)} <small>({"ok" if s.ok else "failed"}; '
-                         f"contract <code>{e(s.contract)}</code>, {_rows(s.rows)} rows)</small></h2>")
-            parts.append("<table><thead><tr><th>result</th><th>column</th><th>rule</th><th>check</th>"
-                         "<th>offending rows</th><th>detail</th></tr></thead><tbody>")
-            for r in s.rules:
-                parts.append(
-                    f'<tr class="{"pass" if r.ok else "fail"}"><td>{"pass" if r.ok else "FAIL"}</td>'
-                    f"<td>{e(r.column)}</td><td>{e(r.rule_name)}</td><td><code>{e(r.rule)}</code></td>"
-                    f"<td>{'' if r.offending is None else r.offending}</td><td>{e(r.message)}</td></tr>")
-            parts.append("</tbody></table>")
-        parts += ["</body>", "</html>"]
-        return "\n".join(parts) + "\n"
+        """The published report, in Dutch, failures first (:mod:`spiegel.validation_report`)."""
+        from spiegel.validation_report import to_html
 
-
-_CSS = (
-    "body{font-family:system-ui,sans-serif;margin:2em;max-width:75em;color:#222}"
-    "table{border-collapse:collapse;margin:1em 0;width:100%}"
-    "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top;font-size:.9em}"
-    "th{background:#eee}tr.fail td{background:#fde2e2}tr.pass td:first-child{color:#1a7f37}"
-    "tr.fail td:first-child{color:#b42318;font-weight:bold}.verdict{font-size:1.2em;font-weight:bold}"
-    ".verdict.passed{color:#1a7f37}.verdict.failed{color:#b42318}small{font-weight:normal;color:#555}"
-)
+        return to_html(self)
 
 
 def _rows(n: int | None) -> str:

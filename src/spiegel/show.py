@@ -1,7 +1,7 @@
 """Display helpers for chapter notebooks: tables and charts as the renderer expects them.
 
 A table is shown as an HTML table (no index); a chart as the active Altair renderer shows it
-(SVG). Both pass the disclosure check first: only aggregated frames are ever displayed. Prose
+(SVG); both with the numbers as shown beside them (:mod:`spiegel.chartdata`). Both pass the disclosure check first: only aggregated frames are ever displayed. Prose
 and the note under a table or figure are Markdown cells (``docs/text.md``), never code output.
 """
 
@@ -10,14 +10,17 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML, display
 
-from spiegel import charts
+from spiegel import chartdata, charts
 from spiegel.sdc import check_aggregate
 
 
 def table(frame: pd.DataFrame) -> None:
-    """Show an aggregated table (all cells already formatted as text)."""
+    """Show an aggregated table (all cells already formatted as text), with its cells as data
+    beside the HTML (:data:`spiegel.chartdata.DATA_MIME`: the CSV download and spreadsheet)."""
     check_aggregate(frame)
-    display(HTML(frame.to_html(index=False, escape=True, na_rep="–", border=0)))
+    shown = HTML(frame.to_html(index=False, escape=True, na_rep="–", border=0))
+    display({"text/html": shown.data, chartdata.DATA_MIME: chartdata.table_data(frame),
+             "text/plain": repr(shown)}, raw=True)
 
 
 def chart(chart) -> None:

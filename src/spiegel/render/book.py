@@ -30,8 +30,9 @@ from typing import Any
 
 from spiegel.buildstate import pid_running
 from spiegel.render import colophon, pdf_name
+from spiegel.render.downloads import workbook_name, write_downloads
 from spiegel.render.errors import RenderError
-from spiegel.render.notebook import ChapterSource, prepare_chapter
+from spiegel.render.notebook import DOWNLOAD_DIR, ChapterSource, prepare_chapter
 
 NAMES = {"tbl": "Tabel", "fig": "Figuur"}
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
@@ -220,7 +221,8 @@ def _raw_html_markdown(fragment: str) -> str:
     return f"{fence}{{=html}}\n{fragment}\n{fence}\n"
 
 
-def _index_body(edition: Any, book_pages: list[Page], extras: list[Page], notice: str | None = None) -> str:
+def _index_body(edition: Any, book_pages: list[Page], extras: list[Page], notice: str | None = None,
+                workbook: bool = False) -> str:
     parts = [colophon.cover_html(colophon.cover_data(edition), notice)]
     parts.append('<section class="sp-toc-section" aria-labelledby="sp-inhoud"><h2 id="sp-inhoud">Inhoud</h2>')
     parts.append('<ol class="sp-contents">')
@@ -232,6 +234,10 @@ def _index_body(edition: Any, book_pages: list[Page], extras: list[Page], notice
     parts.append(
         f'<li class="sp-contents-extra"><a href="{_esc(pdf_name(edition))}">De hele publicatie als PDF</a></li>'
     )
+    if workbook:  # the numbers of every table and figure (downloads.py)
+        book = f"{DOWNLOAD_DIR}/{workbook_name(pdf_name(edition))}"
+        parts.append(f'<li class="sp-contents-extra"><a href="{_esc(book)}" download>'
+                     "Alle tabellen en figuren als spreadsheet (Excel)</a></li>")
     parts.append("</ol></section>")
     return "\n".join(parts)
 
@@ -249,7 +255,8 @@ def _chapters(edition: Any, executed: dict[str, Path]) -> list[ChapterSource]:
                 f"chapter '{chapter_id}' is not listed in the params of edition {edition.edition} "
                 f"(known: {', '.join(known) or 'none'})"
             )
-        out.append(prepare_chapter(Path(path), chapter_id, known[chapter_id].number))
+        out.append(prepare_chapter(Path(path), chapter_id, known[chapter_id].number,
+                                   workbook=workbook_name(pdf_name(edition))))
     # The book is in chapter-number order, whatever the order of the params' list: tables and
     # figures are numbered on in that order (a chapter added later with a lower number comes first).
     out.sort(key=lambda c: c.number)
@@ -400,7 +407,8 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
     # --- title page
     index_md = work / "index.md"
     index_md.write_text(_raw_html_markdown(_index_body(edition, book_pages, [colophon_page, *(p for p, _ in extras)],
-                                                       facts["notice"])), encoding="utf-8")
+                                                       facts["notice"], any(ch.downloads for ch in chapters))),
+                        encoding="utf-8")
     html_jobs.append((0, index_md, "index.html", [], None, {}))
 
     # --- colophon
@@ -441,12 +449,23 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
             raise
 
     shutil.copyfile(res / "style.css", target / "style.css")
+    _write_downloads(edition, chapters, registry, target, synthetic=facts["banner"] is not None)
 
     for produced in sorted(target.glob("*.html")):
         hit = EXTERNAL_LOAD.search(produced.read_text(encoding="utf-8"))
         if hit:
             raise RenderError(f"{produced.name} would load an external resource ({hit.group(0)!r}); "
                               "the publication must be self-contained")
+
+
+def _write_downloads(edition: Any, chapters: list[ChapterSource], registry: dict[str, dict[str, Any]],
+                     target: Path, synthetic: bool) -> None:
+    """``cijfers/``: a CSV per table and figure and the edition's spreadsheet (downloads.py)."""
+    day = _pub_date(edition)
+    threshold = getattr(edition, "disclosure_threshold", None) or edition.raw.get("disclosure_threshold")
+    write_downloads(target, chapters, registry, title=edition.title, publisher=edition.raw.get("publisher", ""),
+                    date=day, date_text=dutch_date(day), edition=str(edition.edition),
+                    threshold=threshold, synthetic=synthetic, pdf=pdf_name(edition))
 
 
 def _book_typst(edition: Any, work: Path, typst_bodies: list[str], facts: dict[str, Any]) -> Path:

@@ -31,9 +31,12 @@ from typing import Any
 import nbformat
 import yaml
 
+from spiegel.chartdata import DATA_MIME
 from spiegel.render.errors import RenderError
 
 FLOAT_KINDS = {"tbl": "tbl", "fig": "fig"}
+#: The book's folder with the CSV files and the spreadsheet.
+DOWNLOAD_DIR = "cijfers"
 SKIP_TAGS = {"parameters", "injected-parameters"}
 VEGA_MIME = re.compile(r"^application/vnd\.vega(lite)?\.v\d+(\.\d+)*\+json$")
 CHART_FONT = "DejaVu Sans"
@@ -49,6 +52,23 @@ class Asset:
 
 
 @dataclass
+class Download:
+    """The numbers behind one numbered table or figure (spiegel.chartdata's data table), with the
+    caption and note (Markdown) the CSV and the spreadsheet carry."""
+
+    label: str
+    kind: str  # tbl | fig
+    caption: str
+    note: str
+    table: dict[str, Any]
+
+    @property
+    def csv(self) -> str:
+        """The CSV file's path in the book (``cijfers/<label>.csv``)."""
+        return f"{DOWNLOAD_DIR}/{self.label}.csv"
+
+
+@dataclass
 class ChapterSource:
     """One chapter, ready for pandoc."""
 
@@ -59,6 +79,7 @@ class ChapterSource:
     markdown: str
     floats: list[tuple[str, str]] = field(default_factory=list)  # (label, kind) in order
     assets: list[Asset] = field(default_factory=list)
+    downloads: list[Download] = field(default_factory=list)  # the numbers of the floats that have them
 
     @property
     def page(self) -> str:
@@ -118,8 +139,11 @@ def div(classes: str, body: str, ident: str = "", attrs: str = "") -> str:
 
 
 def _plain(markdown: str) -> str:
-    """Rough plain text of a short Markdown string (for aria-labels)."""
-    return re.sub(r"[*_`\[\]]", "", markdown).strip()
+    """Rough plain text of a short Markdown string (for aria-labels, alt texts, CSV)."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)  # links: their text
+    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!'\"])", r"\1", text)
+    return re.sub(r"\s+", " ", re.sub(r"[*_`\[\]]", "", text)).strip()
 
 
 def chart_fonts(svg: str) -> str:
@@ -149,14 +173,60 @@ def _strip_xml_prolog(svg: str) -> str:
     return re.sub(r"^\s*<!DOCTYPE[^>]*>\s*", "", svg)
 
 
-def inline_svg(svg: str, prefix: str, label: str) -> str:
-    """SVG ready to sit inside an HTML page: unique ids, accessible name, responsive size."""
+_VEGA_ARIA = re.compile(r'\s(?:aria-roledescription|aria-label|aria-hidden|role)="[^"]*"')
+
+
+def inline_svg(svg: str, prefix: str, label: str, description: str = "") -> str:
+    """SVG ready to sit inside an HTML page: unique ids, responsive size, and one accessible image:
+    ``role="img"`` named by a ``<title>`` (the caption) and described by a ``<desc>`` (what kind of
+    chart it is and its main result, in Dutch). Vega's own ARIA attributes on the marks (English)
+    are removed."""
     svg = _strip_xml_prolog(svg)
     svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
     svg = re.sub(r'((?:xlink:)?href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"', svg)
-    extra = ' role="img"' + (f' aria-label="{html.escape(label, quote=True)}"' if label else "")
-    return re.sub(r"<svg\b", "<svg" + extra, svg, count=1)
+    svg = _VEGA_ARIA.sub("", svg)
+    attrs, children = ' role="img"', ""
+    if label:
+        attrs += f' aria-labelledby="{prefix}title"'
+        children += f'<title id="{prefix}title">{html.escape(label, quote=False)}</title>'
+    if description:
+        attrs += f' aria-describedby="{prefix}desc"'
+        children += f'<desc id="{prefix}desc">{html.escape(description, quote=False)}</desc>'
+    return re.sub(r"<svg\b([^>]*)>", lambda m: f"<svg{attrs}{m.group(1)}>{children}", svg, count=1)
+
+
+def data_table_html(table: dict[str, Any], caption: str = "") -> str:
+    """A data table (spiegel.chartdata) as an HTML table with header scopes."""
+    e = html.escape
+    columns, rows = table.get("columns") or [], table.get("rows") or []
+    out = ["<table>"]
+    if caption:
+        out.append(f"<caption>{e(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f'<th scope="col">{e(str(c))}</th>' for c in columns) + "</tr></thead>")
+    out.append("<tbody>")
+    for row in rows:
+        cells = [f'<th scope="row">{e(str(row[0]))}</th>'] if row else []
+        cells += [f'<td class="sp-num">{e(str(v))}</td>' for v in row[1:]]
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def chart_table_html(table: dict[str, Any], caption: str) -> str:
+    """The "toon als tabel" alternative of a chart: its numbers, folded away under the chart."""
+    return ('<details class="sp-chart-table"><summary>Toon als tabel</summary>'
+            f'<div class="sp-table-wrap">{data_table_html(table, caption)}</div></details>')
+
+
+def downloads_html(download: Download, workbook: str | None) -> str:
+    """The links under a table or figure: its CSV, and the edition's spreadsheet."""
+    what = "tabel" if download.kind == "tbl" else "figuur"
+    links = [f'<a href="{html.escape(download.csv, quote=True)}" download>Cijfers bij deze {what} (CSV)</a>']
+    if workbook:
+        links.append(f'<a href="{DOWNLOAD_DIR}/{html.escape(workbook, quote=True)}" download>'
+                     "Alle tabellen en figuren (Excel)</a>")
+    return '<p class="sp-downloads">' + " · ".join(links) + "</p>"
 
 
 def svg_width_pt(svg: str) -> float | None:
@@ -208,6 +278,7 @@ def note_body(markdown: str) -> str | None:
 class _Item:
     kind: str  # md | table | html | svg | png | jpeg
     data: str
+    table: dict[str, Any] | None = None  # the numbers shown (spiegel.chartdata), where given
 
 
 def _output_items(output: Any, asis: bool, where: str) -> list[_Item]:
@@ -222,12 +293,14 @@ def _output_items(output: Any, asis: bool, where: str) -> list[_Item]:
     if otype not in {"display_data", "execute_result"}:
         return []
     data = output.get("data", {}) or {}
+    numbers = data.get(DATA_MIME)
+    numbers = numbers if isinstance(numbers, dict) and isinstance(numbers.get("rows"), list) else None
     if "image/svg+xml" in data:
-        return [_Item("svg", _text(data["image/svg+xml"]))]
+        return [_Item("svg", _text(data["image/svg+xml"]), numbers)]
     if "image/png" in data:
-        return [_Item("png", _text(data["image/png"]))]
+        return [_Item("png", _text(data["image/png"]), numbers)]
     if "image/jpeg" in data:
-        return [_Item("jpeg", _text(data["image/jpeg"]))]
+        return [_Item("jpeg", _text(data["image/jpeg"]), numbers)]
     if any(VEGA_MIME.match(k) for k in data):
         raise RenderError(
             f"{where} shows an Altair/Vega chart without a static image; "
@@ -243,7 +316,7 @@ def _output_items(output: Any, asis: bool, where: str) -> list[_Item]:
                 f"{where} shows an Altair/Vega chart as HTML that loads scripts from a CDN; "
                 "call alt.renderers.enable('svg') in the notebook"
             )
-        return [_Item("table" if "<table" in low else "html", text)]
+        return [_Item("table" if "<table" in low else "html", text, numbers)]
     return []  # text/plain only: key figures for tests, reprs — never published
 
 
@@ -257,30 +330,52 @@ def _item_markdown(item: _Item, stem: str, counter: list[int], caption: str, ass
     counter[0] += 1
     name = f"figures/{stem}-{counter[0]}"
     label = _plain(caption)
+    description = str((item.table or {}).get("description") or "")
+    alt_text = " ".join(x for x in (label + ("." if label and label[-1] not in ".?!" else ""), description) if x)
+    alt_arg = f", alt: {_typst_str(alt_text)}" if alt_text else ""
     if item.kind == "svg":
         svg = chart_fonts(_strip_xml_prolog(item.data))
         assets.append(Asset(f"{name}.svg", svg.encode("utf-8")))
         width = svg_width_pt(svg)
         width_arg = f", width: {width:.1f}pt" if width else ""
-        html_part = inline_svg(svg, f"{stem}-{counter[0]}-", label)
-        typst_part = f'#sp-image("/{name}.svg"{width_arg})'
+        html_part = inline_svg(svg, f"{stem}-{counter[0]}-", label, description)
+        typst_part = f'#sp-image("/{name}.svg"{width_arg}{alt_arg})'
     else:
         ext = "png" if item.kind == "png" else "jpg"
         mime = "image/png" if item.kind == "png" else "image/jpeg"
         b64 = re.sub(r"\s+", "", item.data)
         assets.append(Asset(f"{name}.{ext}", base64.b64decode(b64)))
-        alt = html.escape(label, quote=True)
+        alt = html.escape(alt_text, quote=True)
         html_part = f'<img src="data:{mime};base64,{b64}" alt="{alt}">'
-        typst_part = f'#sp-image("/{name}.{ext}")'
+        typst_part = f'#sp-image("/{name}.{ext}"{alt_arg})'
+    if item.table is not None and item.table.get("kind") == "chart":
+        html_part += "\n" + chart_table_html(item.table, f"Cijfers bij: {label}" if label else "")
     return div(".sp-image", raw_block("html", html_part) + "\n\n" + raw_block("typst", typst_part))
+
+
+def _typst_str(value: str) -> str:
+    out = []
+    for ch in value:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append(" ")
+        elif ord(ch) < 32:
+            continue
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 # --------------------------------------------------------------------------------------------
 # the chapter
 
 
-def prepare_chapter(path: Path, chapter_id: str, number: int) -> ChapterSource:
-    """Read an executed notebook and build the chapter's Markdown (raises RenderError)."""
+def prepare_chapter(path: Path, chapter_id: str, number: int, workbook: str | None = None) -> ChapterSource:
+    """Read an executed notebook and build the chapter's Markdown (raises RenderError).
+
+    A numbered table or figure whose output carries its numbers (spiegel.chartdata) gets a link to
+    its CSV under it, and to ``workbook`` (the edition's spreadsheet in ``cijfers/``) if given."""
     path = Path(path)
     stem = path.stem
     if not path.is_file():
@@ -298,14 +393,20 @@ def prepare_chapter(path: Path, chapter_id: str, number: int) -> ChapterSource:
     markdown_sources: list[str] = []
     floats: list[tuple[str, str]] = []
     assets: list[Asset] = []
+    downloads: list[Download] = []
     counter = [0]
 
-    pending: list | None = None  # the last float: [content, label, kind, body], open for a note cell
+    # the last float: [content, label, kind, body, caption, numbers, notes], open for a note cell
+    pending: list | None = None
 
     def flush() -> None:
         nonlocal pending
         if pending is not None:
-            content, label, kind, body = pending
+            content, label, kind, body, caption, numbers, notes = pending
+            if numbers is not None:
+                download = Download(label, kind, caption, "\n\n".join(notes), numbers)
+                downloads.append(download)
+                body.append(raw_block("html", downloads_html(download, workbook)))
             float_md = div(".sp-float", "\n\n".join(b for b in body if b), ident=label, attrs=f'kind="{kind}"')
             blocks.append(div(".cell", (content + "\n\n" if content else "") + float_md))
             pending = None
@@ -320,6 +421,7 @@ def prepare_chapter(path: Path, chapter_id: str, number: int) -> ChapterSource:
                 if pending is None:
                     raise RenderError(f"{where}: a '::: note' cell must directly follow a table or figure cell")
                 pending[3].append(div(".sp-note", note))
+                pending[6].append(note)
                 continue
             flush()
             markdown_sources.append(source)
@@ -364,16 +466,19 @@ def prepare_chapter(path: Path, chapter_id: str, number: int) -> ChapterSource:
                 raise RenderError(f"{where}: cell labelled '{label}' has no {'table' if kind == 'tbl' else 'chart'} output")
             before = [_item_markdown(it, stem, counter, caption, assets) for it in items[:main]]
             body: list[str] = []
+            notes: list[str] = []
             if caption:
                 body.append(div(".sp-caption", caption))
             for it in items[main:]:
                 md = _item_markdown(it, stem, counter, caption, assets)
                 if it.kind == "md":
                     md = div(".sp-note", it.data) if it.data.strip() else ""
+                    if it.data.strip():
+                        notes.append(it.data.strip())
                 body.append(md)
             floats.append((label, kind))
             flush()
-            pending = ["\n\n".join(b for b in before if b), label, kind, body]
+            pending = ["\n\n".join(b for b in before if b), label, kind, body, caption, items[main].table, notes]
         else:
             parts = [_item_markdown(it, stem, counter, "", assets) for it in items]
             parts = [p for p in parts if p]
@@ -395,4 +500,5 @@ def prepare_chapter(path: Path, chapter_id: str, number: int) -> ChapterSource:
         markdown="\n\n".join(blocks) + "\n",
         floats=floats,
         assets=assets,
+        downloads=downloads,
     )
