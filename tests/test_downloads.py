@@ -21,6 +21,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from spiegel import chartdata, charts, fmt, sdc, show
 from spiegel.params import Edition
 from spiegel.render import render_book
+from test_render import write_synthetic_data
 from spiegel.render.downloads import Numbered, spreadsheet_value, write_workbook
 from spiegel.render.notebook import Download
 
@@ -96,9 +97,11 @@ def make_book(root: Path) -> Path:
     nbformat.write(nb, str(path))
     raw = {"edition": 2022, "title": "Spiegel Bestaanszekerheid 2022", "publisher": "Nederlandse Arbeidsinspectie",
            "publication_date": "2022-09-06", "synthetic": True, "disclosure_threshold": THRESHOLD,
-           "sources": {}, "chapters": [{"id": "downloads", "number": 2, "notebook": "notebooks/02_downloads.ipynb"}],
+           "sources": {"uwv": {"file": "data/uwv.csv", "contract": "uwv", "title": "UWV", "bron": "UWV"}},
+           "chapters": [{"id": "downloads", "number": 2, "notebook": "notebooks/02_downloads.ipynb"}],
            "periods": {}, "waves": {}}
     edition = Edition(path=root / "params" / "2022.yml", root=root, raw=raw)
+    write_synthetic_data(edition)  # a synthetic source: the downloads say the numbers are not real
     return render_book(edition, {"downloads": path}, root / "_book")
 
 
