@@ -265,12 +265,13 @@ local function clean_table(tbl)
     end
   end
 
-  -- the first column of labels is the table's stub: its cells head their rows (th scope=row)
+  -- a first column of labels (every cell a text) is the table's stub: its cells head their rows
+  -- (th scope=row); a column with empty cells (a group label on its first row only) is left as it is
   if rowheads == 0 and ncols >= 2 and (texts[1] or 0) > 0 and (nums[1] or 0) == 0 then
     local labels = true
     for _, body in ipairs(tbl.bodies) do
       each_cell(body.body, function(cell, col)
-        if col == 1 and cell.col_span ~= 1 then labels = false end
+        if col == 1 and (cell.col_span ~= 1 or cell_kind(stringify(cell.contents)) ~= "text") then labels = false end
       end)
     end
     if labels then

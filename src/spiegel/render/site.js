@@ -19,6 +19,26 @@
     });
   });
 
+  /* ---- a table or chart wider than the screen scrolls in its box: reachable by keyboard */
+  function scrollables() {
+    Array.prototype.forEach.call(document.querySelectorAll(".sp-table-wrap, .sp-chart, .sp-extra-page table"), function (box) {
+      var wider = box.scrollWidth > box.clientWidth + 1;
+      if (wider && !box.hasAttribute("tabindex")) {
+        var fig = box.closest("figure"), label = fig && fig.querySelector(".sp-float-label");
+        box.setAttribute("tabindex", "0");
+        if (box.tagName !== "TABLE") {
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", (label ? label.textContent + ", " : "") + "schuift horizontaal");
+        }
+      } else if (!wider && box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+        if (box.tagName !== "TABLE") { box.removeAttribute("role"); box.removeAttribute("aria-label"); }
+      }
+    });
+  }
+  scrollables();
+  window.addEventListener("resize", scrollables);
+
   /* ---- the current section, highlighted in "Op deze pagina" */
   var toc = document.querySelector(".sp-pagetoc");
   if (toc) {

@@ -6,6 +6,9 @@
   "Re-integratieondersteuning" breaks at a syllable on a phone instead of overflowing or breaking
   mid-syllable (Chromium has no Dutch hyphenation dictionary, so ``hyphens: auto`` does nothing);
 * a link to itself (``a.sp-anchor``) in every h2–h4 with an id;
+* every chart (inline ``svg[role=img]``) in a ``div.sp-chart`` that carries its natural width
+  (``--sp-w``), so style.css can draw it at the text column's width with labels of at least 12 px
+  and, on a phone, never smaller than drawn (the box scrolls, not the page);
 * ``search-index.js``: the text of every page, one entry per section (h1–h4 with an id), for the
   full-text search of ``site.js``. It is a script assigning ``window.SPIEGEL_SEARCH``, not JSON
   fetched at run time, so search works when the book is opened from disk (file://), where a
@@ -188,7 +191,22 @@ def search_index_script(entries: list[dict[str, str]]) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
+_CHART = re.compile(r'<svg\b(?=[^>]*\brole="img")[^>]*>.*?</svg>', re.S)
+
+
+def _wrap_charts(page: str) -> str:
+    def wrap(m: re.Match[str]) -> str:
+        tag = re.match(r"<svg\b[^>]*>", m.group(0)).group(0)
+        width = re.search(r'\bwidth="([\d.]+)(?:px)?"', tag) or re.search(r'viewBox="[\d.\-]+\s+[\d.\-]+\s+([\d.]+)', tag)
+        style = f' style="--sp-w: {float(width.group(1)):g}px"' if width else ""
+        return f'<div class="sp-chart"{style}>{m.group(0)}</div>'
+
+    return _CHART.sub(wrap, page)
+
+
 def finish_page(page: str) -> str:
+    if 'class="sp-chart"' not in page:
+        page = _wrap_charts(page)
     return _anchor_headings(_hyphenate_page(page))
 
 
