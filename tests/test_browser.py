@@ -325,6 +325,10 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, book, pages):
                 w.open(page)
                 scroll, inner = w.page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
                 assert scroll <= inner, (width, page.name, scroll, inner)
+                cut = w.page.evaluate("""() => Array.from(document.querySelectorAll('figure svg[role=img]'))
+                    .filter(s => s.getBoundingClientRect().right > s.closest('figure').getBoundingClientRect().right + 1)
+                    .map(s => s.closest('figure').id)""")
+                assert not cut, (width, page.name, "charts cut off", cut)
         finally:
             w.close()
 

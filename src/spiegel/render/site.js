@@ -109,6 +109,8 @@
     var pos = -1;
     for (var i = 0; i < terms.length && pos < 0; i++) pos = entry.ftext.indexOf(terms[i]);
     var start = Math.max(0, pos - 60), end = Math.min(entry.text.length, Math.max(pos, 0) + 140);
+    if (start > 0) { var sp = entry.text.indexOf(" ", start); if (sp >= 0 && sp < pos) start = sp + 1; }
+    if (end < entry.text.length) { var ep = entry.text.lastIndexOf(" ", end); if (ep > pos) end = ep; }
     return (start > 0 ? "… " : "") + entry.text.slice(start, end).trim() + (end < entry.text.length ? " …" : "");
   }
   function show(query) {

@@ -8,7 +8,7 @@
 * a link to itself (``a.sp-anchor``) in every h2–h4 with an id;
 * every chart (inline ``svg[role=img]``) in a ``div.sp-chart`` that carries its natural width
   (``--sp-w``), so style.css can draw it at the text column's width with labels of at least 12 px
-  and, on a phone, never smaller than drawn (the box scrolls, not the page);
+  (on a phone it is scaled to the screen's width);
 * ``search-index.js``: the text of every page, one entry per section (h1–h4 with an id), for the
   full-text search of ``site.js``. It is a script assigning ``window.SPIEGEL_SEARCH``, not JSON
   fetched at run time, so search works when the book is opened from disk (file://), where a
