@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -33,3 +36,24 @@ def gemeenten(edition):
     from spiegel.chapters import gemeenten
 
     return gemeenten.load(edition)
+
+
+def nested_env(**extra: str) -> dict[str, str]:
+    """The environment of a nested build: not inside the lock or the make that runs the tests."""
+    drop = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SPIEGEL_LOCK", "SPIEGEL_COMMAND"}
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
+
+
+@pytest.fixture(scope="session")
+def built_project(root, edition, tmp_path_factory):
+    """One project copy after one `make report`, built once per test session for the tests that
+    read the built book (test_browser.py, then test_build.py, which goes on to change the copy:
+    copy what must stay as built). Returns (project, seconds, make output)."""
+    from project_copy import copy_project
+
+    project = copy_project(root, tmp_path_factory.mktemp("spiegel"))
+    started = time.perf_counter()
+    result = subprocess.run(["make", "report"], cwd=project, capture_output=True, text=True, timeout=900,
+                            env=nested_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project, time.perf_counter() - started, result.stdout + result.stderr

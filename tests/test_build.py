@@ -28,7 +28,6 @@ import yaml
 
 from spiegel.params import load_params
 
-from project_copy import copy_project
 
 pytestmark = pytest.mark.integration
 
@@ -137,13 +136,10 @@ def lock_holder(project: Path) -> dict | None:
 
 
 @pytest.fixture(scope="module")
-def built(root, edition, tmp_path_factory):
-    """A project copy after one `make report`; returns (project, seconds, make output)."""
-    project = copy_project(root, tmp_path_factory.mktemp("spiegel"))
-    started = time.perf_counter()
-    result = make(project, "report")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return project, time.perf_counter() - started, result.stdout + result.stderr
+def built(built_project):
+    """A project copy after one `make report` (built once per session, conftest.py: the browser
+    tests read the same book); returns (project, seconds, make output)."""
+    return built_project
 
 
 def _pdf_text(pdf: Path) -> str | None:

@@ -33,18 +33,32 @@ from spiegel.render import colophon, pdf_name
 from spiegel.render.downloads import workbook_name, write_downloads
 from spiegel.render.errors import RenderError
 from spiegel.render.notebook import DOWNLOAD_DIR, ChapterSource, prepare_chapter
+from spiegel.render.site import finish_site
 
 NAMES = {"tbl": "Tabel", "fig": "Figuur"}
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
           "oktober", "november", "december")
-RESERVED_PAGES = {"index.html", "style.css", colophon.PAGE}
+RESERVED_PAGES = {"index.html", "style.css", "site.js", "search-index.js", colophon.PAGE}
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
              "/usr/local/share/fonts", "/Library/Fonts", "C:/Windows/Fonts")
+# What would make a reader's browser contact another host. Local scripts (site.js, the search
+# index, inline scripts) are allowed; a script from anywhere but this folder is not.
 EXTERNAL_LOAD = re.compile(
-    r"<script\b|<link\b[^>]*\bhref=[\"']?(?:https?:)?//|\bsrc=[\"']?(?:https?:)?//|@import\s+url\(\s*[\"']?(?:https?:)?//"
-    r"|url\(\s*[\"']?https?://",
+    r"<script\b[^>]*\bsrc\s*=\s*[\"']?\s*(?:[a-z][a-z0-9+.\-]*:|/)"
+    r"|<link\b[^>]*\bhref=[\"']?(?:https?:)?//|\bsrc=[\"']?(?:https?:)?//|@import\s+url\(\s*[\"']?(?:https?:)?//"
+    r"|url\(\s*[\"']?https?://"
+    r"|\b(?:import|fetch|importScripts|EventSource|WebSocket|open|sendBeacon)\s*\(\s*[\"'`](?:[a-z]+:)?//"
+    r"|\bfrom\s*[\"'`](?:https?:)?//|\.src\s*=\s*[\"'`](?:https?:)?//|\blocation(?:\.href)?\s*=\s*[\"'`](?:https?:)?//",
     re.IGNORECASE,
 )
+CHECKED_FILES = ("*.html", "*.js", "*.css")
+
+
+def external_load(text: str) -> str | None:
+    """The first piece of ``text`` (HTML, script or style sheet) that would load something from
+    another host, or None."""
+    hit = EXTERNAL_LOAD.search(text)
+    return hit.group(0) if hit else None
 
 
 def resource_dir() -> Path:
@@ -450,12 +464,14 @@ def build_site(edition: Any, executed: dict[str, Path], target: Path, work: Path
 
     shutil.copyfile(res / "style.css", target / "style.css")
     _write_downloads(edition, chapters, registry, target, synthetic=facts["banner"] is not None)
+    finish_site(target, res)  # hyphens, heading anchors, search index, site.js (render/site.py)
 
-    for produced in sorted(target.glob("*.html")):
-        hit = EXTERNAL_LOAD.search(produced.read_text(encoding="utf-8"))
-        if hit:
-            raise RenderError(f"{produced.name} would load an external resource ({hit.group(0)!r}); "
-                              "the publication must be self-contained")
+    for pattern in CHECKED_FILES:
+        for produced in sorted(target.glob(pattern)):
+            hit = external_load(produced.read_text(encoding="utf-8"))
+            if hit:
+                raise RenderError(f"{produced.name} would load an external resource ({hit!r}); "
+                                  "the publication must be self-contained")
 
 
 def _write_downloads(edition: Any, chapters: list[ChapterSource], registry: dict[str, dict[str, Any]],

@@ -109,6 +109,114 @@ local function no_spans(cells)
   return true
 end
 
+local function words_of(s)
+  local out = {}
+  for w in s:gmatch("%S+") do table.insert(out, w) end
+  return out
+end
+
+local function join_words(ws, from, to)
+  local out = {}
+  for i = from, to do table.insert(out, ws[i]) end
+  return table.concat(out, " ")
+end
+
+-- A flat header that is a cross product, "<group> <sub>" over blocks of m columns with the same
+-- subs in every block (Tabel 4: "Sterke mate WW", "Sterke mate Wajong", "Sterke mate WGA",
+-- "Enige mate WW", ...), becomes two header rows: the groups spanning their columns over the
+-- subs. Returns { m = m, groups = {...}, subs = {...} } or nil. At least two groups of at least two
+-- columns, every group and every sub non-empty, groups all different.
+local function column_groups(cells, rowheads)
+  local n = #cells - rowheads
+  if n < 4 then return nil end
+  local heads = {}
+  for j = 1, n do heads[j] = words_of(stringify(cells[rowheads + j].contents)) end
+  for m = 2, n // 2 do
+    if n % m == 0 then
+      local ok, groups, subs, seen = true, {}, nil, {}
+      for b = 0, n // m - 1 do
+        local first = heads[b * m + 1]
+        local p = 0
+        while ok do
+          local w = first[p + 1]
+          if w == nil then break end
+          local same = true
+          for k = 2, m do
+            if heads[b * m + k][p + 1] ~= w then same = false; break end
+          end
+          if not same then break end
+          p = p + 1
+        end
+        local rest = {}
+        for k = 1, m do
+          local ws = heads[b * m + k]
+          if p == 0 or #ws <= p then ok = false; break end
+          rest[k] = join_words(ws, p + 1, #ws)
+        end
+        if not ok then break end
+        local group = join_words(first, 1, p)
+        if seen[group] then ok = false; break end
+        seen[group] = true
+        groups[b + 1] = group
+        if subs == nil then
+          subs = rest
+        else
+          for k = 1, m do
+            if subs[k] ~= rest[k] then ok = false; break end
+          end
+        end
+        if not ok then break end
+      end
+      if ok then return { m = m, groups = groups, subs = subs } end
+    end
+  end
+  return nil
+end
+
+local function text_cell(text, align, rowspan, colspan)
+  local contents = text == "" and pandoc.Blocks({}) or pandoc.Blocks({ pandoc.Plain(pandoc.Inlines(text)) })
+  return pandoc.Cell(contents, align or "AlignDefault", rowspan or 1, colspan or 1)
+end
+
+local function group_header(tbl, rowheads)
+  local hrows = tbl.head.rows
+  if #hrows ~= 1 or not no_spans(hrows[1].cells) then return end
+  local cells = hrows[1].cells
+  local found = column_groups(cells, rowheads)
+  if not found then return end
+  local top, bottom = {}, {}
+  for i = 1, rowheads do
+    local c = cells[i]
+    c.row_span = 2
+    table.insert(top, c)
+  end
+  for b, group in ipairs(found.groups) do
+    table.insert(top, text_cell(group, "AlignCenter", 1, found.m))
+    for k, sub in ipairs(found.subs) do
+      local old = cells[rowheads + (b - 1) * found.m + k]
+      table.insert(bottom, text_cell(sub, old.alignment, 1, 1))
+    end
+  end
+  tbl.head.rows = { pandoc.Row(top), pandoc.Row(bottom) }
+end
+
+-- HTML header scopes: col / colgroup in the head, row for the body's row-head cells.
+local function set_scopes(tbl)
+  for _, row in ipairs(tbl.head.rows) do
+    for _, cell in ipairs(row.cells) do
+      cell.attr = pandoc.Attr("", {}, { scope = cell.col_span > 1 and "colgroup" or "col" })
+    end
+  end
+  for _, body in ipairs(tbl.bodies) do
+    local heads = body.row_head_columns or 0
+    if heads > 0 then
+      each_cell(body.body, function(cell, col)
+        if col <= heads then cell.attr = pandoc.Attr("", {}, { scope = "row" }) end
+      end)
+    end
+  end
+end
+
 local function clean_table(tbl)
   local blank = pandoc.Attr()
   tbl.attr = blank
@@ -159,6 +267,23 @@ local function clean_table(tbl)
       tbl.colspecs[j] = spec
     end
   end
+
+  -- a first column of labels (every cell a text) is the table's stub: its cells head their rows
+  -- (th scope=row); a column with empty cells (a group label on its first row only) is left as it is
+  if rowheads == 0 and ncols >= 2 and (texts[1] or 0) > 0 and (nums[1] or 0) == 0 then
+    local labels = true
+    for _, body in ipairs(tbl.bodies) do
+      each_cell(body.body, function(cell, col)
+        if col == 1 and (cell.col_span ~= 1 or cell_kind(stringify(cell.contents)) ~= "text") then labels = false end
+      end)
+    end
+    if labels then
+      for _, body in ipairs(tbl.bodies) do body.row_head_columns = 1 end
+      rowheads = 1
+    end
+  end
+  group_header(tbl, rowheads)
+  if not is_typst then set_scopes(tbl) end
   return tbl
 end
 
@@ -391,11 +516,28 @@ local function float_div(div)
     out:extend(body)
     out:insert(pandoc.RawBlock("typst", "]) <" .. label .. ">\n]"))
   else
-    local cap = html_of({ pandoc.Plain(cap_inlines) })
-    out:insert(pandoc.RawBlock("html",
-      '<figure id="' .. html_escape(label) .. '" class="sp-float sp-' .. kind .. '">\n'
-      .. '<figcaption><span class="sp-float-label">' .. html_escape(prefix) .. "</span> "
-      .. cap .. "</figcaption>"))
+    -- a table's caption is its <caption> (read out with the table); a figure's is its figcaption
+    local captioned = false
+    if kind == "tbl" then
+      body = body:walk({
+        Table = function(t)
+          if captioned then return nil end
+          captioned = true
+          local inl = pandoc.Inlines({ pandoc.Span(pandoc.Inlines(prefix), pandoc.Attr("", { "sp-float-label" })),
+            pandoc.Space() })
+          inl:extend(cap_inlines)
+          t.caption = pandoc.Caption({ pandoc.Plain(inl) })
+          return t
+        end,
+      })
+    end
+    local head = '<figure id="' .. html_escape(label) .. '" class="sp-float sp-' .. kind .. '">'
+    if not captioned then
+      local cap = html_of({ pandoc.Plain(cap_inlines) })
+      head = head .. '\n<figcaption><span class="sp-float-label">' .. html_escape(prefix) .. "</span> "
+        .. cap .. "</figcaption>"
+    end
+    out:insert(pandoc.RawBlock("html", head))
     out:extend(body)
     out:insert(pandoc.RawBlock("html", "</figure>"))
   end
