@@ -59,7 +59,7 @@ def pdf_pages(pdf: Path) -> list[str]:
 
 def visible(page: str) -> str:
     page = re.sub(r"<svg\b.*?</svg>", " ", page, flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).replace("\xad", "")
 
 
 def colophon_rows(book: Path) -> dict[str, dict[str, str]]:
