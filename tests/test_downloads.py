@@ -120,7 +120,7 @@ def read_csv(path: Path) -> tuple[str, list[str], list[list[str]], list[str]]:
 
 
 def _cells(fragment: str, tag: str) -> list[str]:
-    return [htmllib.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+    return [htmllib.unescape(re.sub(r"<[^>]+>", "", c)).replace("\xad", "").strip()  # visible text: no soft hyphens
             for c in re.findall(rf"<{tag}\b[^>]*>(.*?)</{tag}>", fragment, re.S)]
 
 
