@@ -1,14 +1,19 @@
 # spiegel — build the Spiegel Bestaanszekerheid. `make help` lists the targets.
-#   make report          set up .venv if needed, (synthesise,) validate, execute, render -> _book/
+#   make report          set up .venv if needed, (synthesise,) validate, execute, render the newest
+#                        edition (the highest params/<year>.yml) -> _book/<edition>/
 #   make test            set up .venv if needed, then unit, integration and nbval tests
-#   make report EDITION=2023 / PARAMS=params/other.yml   another edition or params file
+#   make report EDITION=2022 / PARAMS=params/other.yml   another edition or params file
+#   make edition YEAR=2024 [FROM=2023]   start an edition: params/2024.yml from the newest (or FROM)
 #   make report JOBS=1   chapters one at a time (default: as many as the machine has cores)
 #   make report RENDERER=quarto   render with the Quarto CLI instead (where it is installed)
 # `make report` runs (execs, so signals reach it) `spiegel build`: every step whose inputs (by sha256 of their content, never by
 # file dates) changed since it last ran; chapters side by side; a numbered line per step and a
-# summary. Each params file has its own build state, build/<edition>/<stem>-<hash>/.
+# summary. Each params file has its own build state, build/<edition>/<stem>-<hash>/; each edition
+# its own book, _book/<edition>/ (building one never touches another's).
 
-EDITION  ?= 2022
+# The editions: params/<year>.yml (four digits); the default is the newest.
+EDITIONS := $(sort $(patsubst params/%.yml,%,$(wildcard params/[12][0-9][0-9][0-9].yml)))
+EDITION  ?= $(or $(lastword $(EDITIONS)),2022)
 PARAMS   ?= params/$(EDITION).yml
 RENDERER ?= pandoc
 JOBS     ?=
@@ -18,26 +23,27 @@ SPIEGEL  := $(VENV)/bin/spiegel
 INSTALLED := $(VENV)/.installed
 BUILD    = @SPIEGEL_COMMAND="make $@" exec $(SPIEGEL) --params $(PARAMS) build $(if $(JOBS),--jobs $(JOBS))
 
-.PHONY: help report test venv data validate notebooks refresh-notebooks preview lab clean distclean params-file
+.PHONY: help report test venv data validate notebooks refresh-notebooks preview lab clean distclean params-file edition
 .DEFAULT_GOAL := report
 .DELETE_ON_ERROR:
 
 help:
-	@echo "spiegel — the Spiegel Bestaanszekerheid, from params/<edition>.yml to _book/"
+	@echo "spiegel — the Spiegel Bestaanszekerheid, from params/<edition>.yml to _book/<edition>/"
 	@echo ""
-	@echo "  make report              build the publication: (synthesise,) validate, execute, render -> _book/"
+	@echo "  make report              build the publication: (synthesise,) validate, execute, render -> _book/<edition>/"
 	@echo "  make test                unit, integration and nbval tests"
 	@echo "  make data                write the synthetic data (or check that the real data files exist)"
 	@echo "  make validate            data + check every source against its contract"
 	@echo "  make notebooks           validate + execute the chapters that changed"
 	@echo "  make preview CHAPTER=id  re-execute and render one chapter; prints the page's path"
 	@echo "  make lab                 open the chapters in JupyterLab (installed once into .venv)"
-	@echo "  make refresh-notebooks   store fresh outputs in the committed notebooks (what nbval checks)"
+	@echo "  make refresh-notebooks   store fresh outputs in the committed notebooks (what nbval checks; synthetic data only)"
+	@echo "  make edition YEAR=<year> start an edition: params/<year>.yml from the newest (FROM=<year>: from that one)"
 	@echo "  make venv                set up .venv with the pinned dependencies (the targets above do it)"
-	@echo "  make clean               remove build/ and _book/;  make distclean  also .venv and data/"
+	@echo "  make clean               remove build/ and _book/ (every edition's);  make distclean  also .venv and data/"
 	@echo ""
-	@echo "  options: EDITION=2022 (params/EDITION.yml)  PARAMS=path.yml  JOBS=N  RENDERER=pandoc|quarto"
-	@echo "  editions here: $(patsubst params/%.yml,%,$(wildcard params/*.yml))"
+	@echo "  options: EDITION=<year> (params/EDITION.yml; default the newest: $(EDITION))  PARAMS=path.yml  JOBS=N  RENDERER=pandoc|quarto"
+	@echo "  editions here: $(or $(EDITIONS),none)"
 
 venv: $(INSTALLED)
 
@@ -63,7 +69,7 @@ endif
 # An unknown edition or a params file that does not exist: say so before anything runs.
 params-file:
 	@test -f "$(PARAMS)" || { echo "spiegel: no params file $(PARAMS)$(if $(filter params/$(EDITION).yml,$(PARAMS)), (edition $(EDITION))); editions here:" \
-	  "$(or $(patsubst params/%.yml,%,$(wildcard params/*.yml)),none) (make report EDITION=<year>), or name a file: make report PARAMS=path.yml" >&2; exit 2; }
+	  "$(or $(EDITIONS),none) (make report EDITION=<year>), or name a file: make report PARAMS=path.yml" >&2; exit 2; }
 
 report: params-file $(INSTALLED)
 	$(BUILD) --renderer $(RENDERER)
@@ -77,7 +83,13 @@ validate: params-file $(INSTALLED)
 notebooks: params-file $(INSTALLED)
 	$(BUILD) --until chapters
 
-# Store fresh outputs in the committed notebooks (what nbval compares against).
+# Start an edition: params/$(YEAR).yml from the newest edition's params (or FROM=<year>), with every
+# value that must be filled in marked; never over an existing file.
+edition: $(INSTALLED)
+	@test -n "$(YEAR)" || { echo "spiegel: name the year: make edition YEAR=<year> [FROM=<year>] (editions here: $(or $(EDITIONS),none))" >&2; exit 2; }
+	$(SPIEGEL) new-edition $(YEAR) $(if $(FROM),--from $(FROM))
+
+# Store fresh outputs in the committed notebooks (what nbval compares against); synthetic data only.
 refresh-notebooks: validate
 	$(SPIEGEL) --params $(PARAMS) refresh
 

@@ -46,14 +46,15 @@ def nested_env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def built_project(root, edition, tmp_path_factory):
-    """One project copy after one `make report`, built once per test session for the tests that
-    read the built book (test_browser.py, then test_build.py, which goes on to change the copy:
-    copy what must stay as built). Returns (project, seconds, make output)."""
+    """One project copy after one `make report EDITION=2022` (the specification's edition, named
+    so that a newer edition in params/ does not change what these tests read), built once per test
+    session for the tests that read the built book (test_browser.py, then test_build.py, which goes
+    on to change the copy: copy what must stay as built). Returns (project, seconds, make output)."""
     from project_copy import copy_project
 
     project = copy_project(root, tmp_path_factory.mktemp("spiegel"))
     started = time.perf_counter()
-    result = subprocess.run(["make", "report"], cwd=project, capture_output=True, text=True, timeout=900,
-                            env=nested_env())
+    result = subprocess.run(["make", "report", f"EDITION={edition.edition}"], cwd=project, capture_output=True,
+                            text=True, timeout=900, env=nested_env())
     assert result.returncode == 0, result.stdout + result.stderr
     return project, time.perf_counter() - started, result.stdout + result.stderr

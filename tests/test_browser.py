@@ -1,4 +1,4 @@
-"""The built site checked as readers see it: every page of `_book/` opened in headless Debian
+"""The built site checked as readers see it: every page of `_book/<edition>/` opened in headless Debian
 chromium (driven by Playwright from PyPI; no browser download) at 1280 px and at 375 px wide.
 
 The book is the one `make report` builds in the session's project copy (``built_project`` in
@@ -56,11 +56,11 @@ def require_browser(missing: str | None, env: dict[str, str] | None = None) -> N
 
 
 @pytest.fixture(scope="module")
-def book(built_project, tmp_path_factory) -> Path:
-    """A copy of the freshly built `_book/` (test_build.py changes the project afterwards)."""
+def book(built_project, edition, tmp_path_factory) -> Path:
+    """A copy of the freshly built book, `_book/<edition>/` (test_build.py changes the project afterwards)."""
     project, _, _ = built_project
     dest = tmp_path_factory.mktemp("browser") / "_book"
-    shutil.copytree(project / "_book", dest)
+    shutil.copytree(project / "_book" / str(edition.edition), dest)
     return dest
 
 

@@ -2,10 +2,11 @@
 
 Checks the publication (HTML site and PDF with Tabel 1-2 and Figuur 1-7), that no
 respondent-level data reaches any output, that the build is incremental by content (fingerprints,
-not file dates), that each params file has its own build state, that `_book/` carries a manifest
+not file dates), that each params file has its own build state, that the book (`_book/2022/`, each
+edition its own) carries a manifest
 that is checked before "publication ready", that a failed validation is never published, that one
 build per edition runs at a time, that signals leave no temporary files, and that broken input
-stops the build with a named error while the previous `_book/` stays as it was.
+stops the build with a named error while the previous book stays as it was.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.integration
 
 EDITION = 2022
 PDF = f"spiegel-bestaanszekerheid-{EDITION}.pdf"
+BOOK = Path("_book") / str(EDITION)  # the edition's book folder, relative to the project
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -42,7 +44,10 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def make(project: Path, *targets: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", *targets], cwd=project, capture_output=True, text=True, timeout=900,
+    """``make`` in the project, on edition 2022 unless an EDITION= is given (the default is the
+    newest edition, which these tests do not decide)."""
+    edition = [] if any(t.startswith("EDITION=") for t in targets) else [f"EDITION={EDITION}"]
+    return subprocess.run(["make", *targets, *edition], cwd=project, capture_output=True, text=True, timeout=900,
                           env=_env())
 
 
@@ -57,8 +62,8 @@ def state_dir(project: Path, params: str = f"params/{EDITION}.yml") -> Path:
 
 
 def book_files(project: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(project / "_book")): p.read_bytes()
-            for p in sorted((project / "_book").rglob("*")) if p.is_file()}
+    return {str(p.relative_to(project / BOOK)): p.read_bytes()
+            for p in sorted((project / BOOK).rglob("*")) if p.is_file()}
 
 
 def chapter_results(project: Path) -> dict[str, bytes]:
@@ -150,7 +155,7 @@ def _pdf_text(pdf: Path) -> str | None:
 
 def test_report_has_site_and_pdf_with_all_tables_and_figures(built):
     project, _, _ = built
-    book = project / "_book"
+    book = project / BOOK
     chapter = (book / "02_gemeenten.html").read_text("utf-8")
     index = (book / "index.html").read_text("utf-8")
     assert "02_gemeenten.html" in index and "synthetische data" in index
@@ -180,7 +185,7 @@ def test_the_book_has_its_front_and_back_matter_around_the_chapters(built):
     from spiegel.findings import load
 
     project, _, _ = built
-    book = project / "_book"
+    book = project / BOOK
     index = (book / "index.html").read_text("utf-8")
     order = ["hoofdboodschap.html", "samenvatting.html", "01_inleiding.html", "02_gemeenten.html",
              "06_tozo.html", "07_naschrift.html", "bijlage.html", "literatuur.html"]
@@ -212,7 +217,7 @@ def test_the_pdf_names_the_chapter_in_its_header_and_lists_three_levels(built):
     (DejaVu Sans, as the charts; its monospace cut for the colophon's fingerprints), every font
     embedded."""
     project, _, _ = built
-    pdf = project / "_book" / PDF
+    pdf = project / BOOK / PDF
     if shutil.which("pdftotext") is None or shutil.which("pdffonts") is None:
         if os.environ.get("CI"):
             pytest.fail("poppler-utils (pdftotext, pdffonts) must be installed in CI (.ci/run)")
@@ -242,8 +247,8 @@ def test_editing_a_summary_re_renders_only_the_book(built):
         output = output_of(result)
         assert result.returncode == 0, output
         assert ran(output) == ["book"] and not executions(output)
-        assert "Een zin die een redacteur toevoegde." in (project / "_book" / "samenvatting.html").read_text("utf-8")
-        manifest = json.loads((project / "_book" / "manifest.json").read_text("utf-8"))
+        assert "Een zin die een redacteur toevoegde." in (project / BOOK / "samenvatting.html").read_text("utf-8")
+        manifest = json.loads((project / BOOK / "manifest.json").read_text("utf-8"))
         assert manifest["book"]["book/samenvatting.md"]["sha256"] == sha256(page)
     finally:
         page.write_text(original, "utf-8")
@@ -260,7 +265,7 @@ CHAPTER_FLOATS = {  # page -> the 2022 numbering of its tables and figures (cont
 
 def test_chapters_3_and_4_follow_in_order_with_continuous_numbering(built):
     project, _, _ = built
-    book = project / "_book"
+    book = project / BOOK
     index = (book / "index.html").read_text("utf-8")
     assert index.index("02_gemeenten.html") < index.index("03_uwv.html") < index.index("04_wsp.html")
     for page, floats in CHAPTER_FLOATS.items():
@@ -290,11 +295,11 @@ def test_key_figures_are_saved_for_the_samenvatting(built):
 
 def _all_output_text(project: Path) -> dict[str, str]:
     """Every published or displayed text: HTML pages, PDF text, executed notebook outputs."""
-    texts = {p.name: p.read_text("utf-8") for p in (project / "_book").glob("*.html")}
-    pdf = _pdf_text(project / "_book" / PDF)
+    texts = {p.name: p.read_text("utf-8") for p in (project / BOOK).glob("*.html")}
+    pdf = _pdf_text(project / BOOK / PDF)
     if pdf is not None:
         texts[PDF] = pdf
-    texts["manifest.json"] = (project / "_book" / "manifest.json").read_text("utf-8")
+    texts["manifest.json"] = (project / BOOK / "manifest.json").read_text("utf-8")
     for nb_path in (state_dir(project) / "notebooks").glob("*.ipynb"):
         nb = nbformat.read(nb_path, as_version=4)
         parts = []
@@ -351,7 +356,7 @@ def test_second_make_report_executes_nothing(built):
 
 def test_book_manifest_names_what_produced_it(built, root):
     project, _, _ = built
-    manifest = json.loads((project / "_book" / "manifest.json").read_text("utf-8"))
+    manifest = json.loads((project / BOOK / "manifest.json").read_text("utf-8"))
     edition = load_params(project / "params" / f"{EDITION}.yml")
     assert manifest["params"] == {"file": f"params/{EDITION}.yml", "sha256": sha256(edition.path)}
     assert set(manifest["data"]) == set(edition.sources)
@@ -443,7 +448,7 @@ def test_data_replaced_by_a_file_with_an_older_date_is_validated_again(built):
     assert "validation: validating (changed since the last validation: data uwv_medewerkers" in output
     assert "validation passed" in output.lower()
     assert executions(output) == ["03_uwv.ipynb"]  # the one chapter that reads it
-    manifest = json.loads((project / "_book" / "manifest.json").read_text("utf-8"))
+    manifest = json.loads((project / BOOK / "manifest.json").read_text("utf-8"))
     assert manifest["data"]["uwv_medewerkers"]["sha256"] == sha256(data)
 
 
@@ -513,7 +518,7 @@ def test_a_failed_validation_is_never_rendered(built):
             assert "refusing to render" in output and "validation of the current data failed" in output
             assert book_files(project) == before
         assert "Niet voldaan".encode() in failed_report  # the report is Dutch (spiegel.validation_report)
-        assert "Niet voldaan".encode() not in (project / "_book" / "validation.html").read_bytes()
+        assert "Niet voldaan".encode() not in (project / BOOK / "validation.html").read_bytes()
         result = spiegel(project, "verify")
         assert result.returncode == 1 and "klantmanagers_pw" in output_of(result)
         assert "publication ready" not in output_of(result)
@@ -589,24 +594,24 @@ def test_each_params_file_has_its_own_state_and_the_book_follows_params(built, t
     assert state_dir(project, other).parent == state_dir(project, default).parent == project / "build" / str(EDITION)
 
     def title() -> str:
-        return re.search(r"<title>(.*?)</title>", (project / "_book" / "index.html").read_text("utf-8")).group(1)
+        return re.search(r"<title>(.*?)</title>", (project / BOOK / "index.html").read_text("utf-8")).group(1)
 
     def built_from() -> str:
-        return json.loads((project / "_book" / "manifest.json").read_text("utf-8"))["params"]["file"]
+        return json.loads((project / BOOK / "manifest.json").read_text("utf-8"))["params"]["file"]
 
     result = make(project, "report", f"PARAMS={other}")
     output = output_of(result)
     assert result.returncode == 0, output
     assert executions(output) == ["03_uwv.ipynb"]
     assert "andere gegevens" in title() and built_from() == other
-    assert not (project / "_book" / "02_gemeenten.html").exists()
+    assert not (project / BOOK / "02_gemeenten.html").exists()
     assert "publication ready" in output and f"built from {other}" in output
     # the pages around the chapters follow the one chapter: its part of the summary, numbered after it
-    summary = (project / "_book" / "samenvatting.html").read_text("utf-8")
+    summary = (project / BOOK / "samenvatting.html").read_text("utf-8")
     assert "Uitvoering van de re-integratiedienstverlening" in summary
     assert "Uitvoering van de inkomensondersteuning" not in summary and "Tozo" not in summary
-    assert (project / "_book" / "04_naschrift.html").exists() and not (project / "_book" / "07_naschrift.html").exists()
-    assert "Hoofdstuk 3:" in (project / "_book" / "01_inleiding.html").read_text("utf-8")
+    assert (project / BOOK / "04_naschrift.html").exists() and not (project / BOOK / "07_naschrift.html").exists()
+    assert "Hoofdstuk 3:" in (project / BOOK / "01_inleiding.html").read_text("utf-8")
     gate = (state_dir(project, other) / "validation.gate.json").read_text("utf-8")
     assert "uwv_medewerkers" in gate and "klanten_pw" not in gate  # the other params' sources only
     default_book = None
@@ -619,7 +624,7 @@ def test_each_params_file_has_its_own_state_and_the_book_follows_params(built, t
         assert "book written" in output  # but _book/ was the other params' book
         assert expected_title in title() and built_from() == params_file
         assert f"built from {params_file}" in output
-        assert (project / "_book" / "02_gemeenten.html").exists() == (params_file == default)
+        assert (project / BOOK / "02_gemeenten.html").exists() == (params_file == default)
         if params_file == default:
             assert "klanten_pw" in (state_dir(project, default) / "validation.gate.json").read_text("utf-8")
             default_book = book_files(project)
@@ -643,9 +648,77 @@ def test_each_params_file_has_its_own_state_and_the_book_follows_params(built, t
     (project / "params" / "other.yml").unlink()
 
 
+def tree(folder: Path) -> dict[str, tuple]:
+    """Every file and link under ``folder``: bytes and modification time, or the link's target."""
+    return {str(p.relative_to(folder)): (os.readlink(p),) if p.is_symlink() else (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_symlink() or p.is_file()}
+
+
+def _second_edition(project: Path, year: int) -> Path:
+    """A minimal edition ``year`` beside 2022: chapter 4 only, on the 2022 files (real-data mode)."""
+    params = yaml.safe_load((project / "params" / f"{EDITION}.yml").read_text("utf-8"))
+    params.update(edition=year, title=f"Spiegel Bestaanszekerheid {year}", synthetic=False)
+    params["chapters"] = [c for c in params["chapters"] if c["id"] == "wsp"]
+    params["analysis"] = {"wsp": params["analysis"]["wsp"]}
+    params["sources"] = {sid: spec for sid, spec in params["sources"].items() if sid in params["chapters"][0]["sources"]}
+    path = project / "params" / f"{year}.yml"
+    path.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
+
+
+def test_each_edition_builds_into_its_own_folder_and_never_touches_another(built):
+    """The archive: _book/<edition>/ and build/<edition>/ per edition; `make report` with no
+    argument builds the newest edition; building one leaves the other's folders byte-identical."""
+    project, _, _ = built
+    book_2022, state_2022 = tree(project / BOOK), tree(project / "build" / str(EDITION))
+    assert "index.html" in book_2022 and PDF in book_2022
+    newest = _second_edition(project, 2031)
+    try:
+        result = subprocess.run(["make", "report"], cwd=project, capture_output=True, text=True, timeout=900,
+                                env=_env())  # no EDITION: the newest, 2031
+        output = output_of(result)
+        assert result.returncode == 0, output
+        assert "spiegel: edition 2031 from params/2031.yml" in output
+        assert "publication ready in _book/2031/ (index.html, spiegel-bestaanszekerheid-2031.pdf)" in output
+        book = project / "_book" / "2031"
+        assert sorted(p.name for p in book.glob("*.html")) == ["04_wsp.html", "index.html", "validation.html"]
+        assert (book / "spiegel-bestaanszekerheid-2031.pdf").is_file()
+        assert "Spiegel Bestaanszekerheid 2031" in (book / "index.html").read_text("utf-8")
+        assert json.loads((book / "manifest.json").read_text("utf-8"))["edition"] == 2031
+        assert load_params(newest).build_dir.parent == project / "build" / "2031"
+        assert (project / "build" / "2031" / "current").is_symlink()
+        # 2022's book and build state: byte for byte and date for date as they were
+        assert tree(project / BOOK) == book_2022
+        assert tree(project / "build" / str(EDITION)) == state_2022
+        assert sorted(p.name for p in (project / "_book").iterdir()) == ["2022", "2031"]
+
+        # the command line without --params: the newest edition too
+        result = subprocess.run([str(project / ".venv" / "bin" / "spiegel"), "verify"], cwd=project,
+                                capture_output=True, text=True, timeout=900, env=_env())
+        assert result.returncode == 0, output_of(result)
+        assert "publication ready in _book/2031/" in result.stdout and "built from params/2031.yml" in result.stdout
+
+        # and the other way round: building 2022 (also rendering it again) leaves 2031 alone
+        book_2031, state_2031 = tree(book), tree(project / "build" / "2031")
+        force_render(project, "archive")
+        result = make(project, "report")  # EDITION=2022
+        assert result.returncode == 0 and "book written" in output_of(result), output_of(result)
+        assert f"publication ready in {BOOK}/" in output_of(result)
+        assert tree(book) == book_2031 and tree(project / "build" / "2031") == state_2031
+        assert not executions(output_of(result))
+
+    finally:
+        newest.unlink()
+    # with 2031's params gone, the newest edition is 2022 again
+    result = subprocess.run(["make", "report"], cwd=project, capture_output=True, text=True, timeout=900, env=_env())
+    output = output_of(result)
+    assert result.returncode == 0 and f"spiegel: edition {EDITION} from params/{EDITION}.yml" in output, output
+    assert ran(output) == []
+
+
 def test_book_manifest_mismatch_is_detected(built):
     project, _, _ = built
-    manifest_path = project / "_book" / "manifest.json"
+    manifest_path = project / BOOK / "manifest.json"
     original = manifest_path.read_bytes()
     result = spiegel(project, "verify")
     assert result.returncode == 0 and "publication ready" in result.stdout, output_of(result)
@@ -777,7 +850,7 @@ def test_a_crashed_build_leaves_no_lock_that_blocks(built):
 
 
 def _leftovers(project: Path, tmpdir: Path) -> list[str]:
-    found = [p.name for p in project.glob("_book.*")]
+    found = [p.name for p in (project / "_book").glob(f"{EDITION}.*")] + [p.name for p in project.glob("_book.*")]
     found += [p.name for p in tmpdir.glob("spiegel-*")]
     found += [str(p) for p in (project / "build").rglob("*.running.ipynb")]
     found += [str(p) for p in (project / "build").rglob("*.tmp")]
@@ -794,7 +867,7 @@ def test_a_signal_during_render_leaves_no_temporary_files_and_the_book_intact(bu
     proc = subprocess.Popen(["make", "report"], cwd=project, env=_env(TMPDIR=str(tmp_path)), start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        wait_for(lambda: list(project.glob("_book.tmp-*")) and list(tmp_path.glob("spiegel-render-*")), timeout=300)
+        wait_for(lambda: list((project / "_book").glob(f"{EDITION}.tmp-*")) and list(tmp_path.glob("spiegel-render-*")), timeout=300)
         time.sleep(0.3)  # well inside the render (pandoc / Typst at work)
         if "group" in how:
             os.killpg(proc.pid, sig)
@@ -845,11 +918,11 @@ def _dead_pid() -> int:
 def test_the_next_render_removes_what_a_killed_render_left(built):
     project, _, _ = built
     dead = _dead_pid()
-    leftovers = [project / f"_book.tmp-{dead}-abc123", project / f"_book.old-{dead}-def456"]
+    leftovers = [project / "_book" / f"{EDITION}.tmp-{dead}-abc123", project / "_book" / f"{EDITION}.old-{dead}-def456"]
     for folder in leftovers:
         folder.mkdir()
         (folder / "index.html").write_text("half a book", "utf-8")
-    alive = project / f"_book.tmp-{os.getpid()}-running"  # a render that still runs: left alone
+    alive = project / "_book" / f"{EDITION}.tmp-{os.getpid()}-running"  # a render that still runs: left alone
     alive.mkdir()
     force_render(project, "after a kill")
     result = make(project, "report")
@@ -906,7 +979,7 @@ def test_broken_input_stops_the_build_and_keeps_the_book(built, kind, tmp_path):
     params["sources"][source]["file"] = str(broken)
     params_path = project / "params" / "broken.yml"
     params_path.write_text(yaml.safe_dump(params, allow_unicode=True), "utf-8")
-    book = project / "_book"
+    book = project / BOOK
     before = {str(p.relative_to(book)): p.read_bytes() for p in book.rglob("*") if p.is_file()}  # cijfers/ too
     result = make(project, "report", f"PARAMS=params/{params_path.name}")
     output = result.stdout + result.stderr
@@ -931,4 +1004,4 @@ def test_preview_renders_one_chapter_with_the_books_numbering(built):
     assert page.name == "04_wsp.html" and page.parent.name == "book" and page.is_file()
     html = page.read_text("utf-8")
     assert "Regionale werkgeversdienstverlening" in html and "Tabel 5" in html  # numbering continues
-    assert not (project / "_book" / "preview").exists()  # the book itself is not touched
+    assert not (project / BOOK / "preview").exists()  # the book itself is not touched

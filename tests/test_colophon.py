@@ -274,7 +274,8 @@ def mixed(root, edition, tmp_path_factory):
     result = subprocess.run(["make", "report", "PARAMS=params/mixed.yml"], cwd=project, capture_output=True,
                             text=True, timeout=900, env=_env(SOURCE_DATE_EPOCH=EPOCH))
     assert result.returncode == 0, result.stdout + result.stderr
-    return {"project": project, "book": project / "_book", "edition": load_params(params)}
+    edition = load_params(params)
+    return {"project": project, "book": edition.book_dir, "edition": edition}
 
 
 def test_the_colophon_fingerprints_match_sha256sum(mixed):

@@ -87,15 +87,15 @@ def _engine() -> str:
 
 
 def execute(notebook: Path, output: Path, parameters: dict, log=sys.stderr, progress: bool = True,
-            finish=None, pool=None) -> Path:
+            finish=None, pool=None, env: dict[str, str] | None = None) -> Path:
     """Execute ``notebook`` with papermill into ``output`` (written only on success; a failed
     run is kept beside it as ``<name>.failed.ipynb`` for inspection). ``finish(nb)`` changes
     the executed notebook before it is written (filling in the text); if it fails, so does
     the run.
 
     The notebook runs on a kernel of its own from ``pool`` (a :class:`spiegel.kernels.KernelPool`;
-    several threads may share one), in the notebook's folder, with this process's environment;
-    without a pool, on one from a pool of its own. Either way over IPC, and stopped afterwards."""
+    several threads may share one), in the notebook's folder, with this process's environment
+    (or ``env``); without a pool, on one from a pool of its own. Either way over IPC, and stopped afterwards."""
     import nbformat
     import papermill  # imported here: it is slow to import and only this step needs it
 
@@ -111,7 +111,7 @@ def execute(notebook: Path, output: Path, parameters: dict, log=sys.stderr, prog
         with contextlib.ExitStack() as stack:
             if pool is None:
                 pool = stack.enter_context(KernelPool())
-            km = pool.start(cwd=notebook.parent, env=dict(os.environ))
+            km = pool.start(cwd=notebook.parent, env=dict(os.environ) if env is None else dict(env))
             stack.callback(pool.stop, km)
             # no cwd= here: papermill would chdir this whole process (the kernel runs in the
             # notebook's folder already), which threads running other chapters must not see
@@ -273,12 +273,26 @@ def run_chapter(edition: Edition, chapter: Chapter, log=sys.stderr, progress: bo
 
 
 def refresh_committed(edition: Edition, chapter: Chapter, log=sys.stderr) -> Path:
-    """Re-execute a committed notebook in place with its default parameters, so the outputs
-    stored in the repository (which nbval checks) match the current code and data."""
+    """Re-execute a committed notebook in place, so the outputs stored in the repository (which
+    nbval checks) match the current code and data.
+
+    Only on synthetic data: the committed notebooks must never hold aggregates of real data, so this
+    refuses (``BuildError``, nothing executed) unless the params say ``synthetic: true`` and every
+    source's file is one ``spiegel synth`` wrote (``spiegel.synth.not_synthetic``). The notebook runs
+    on exactly these params (``SPIEGEL_PARAMS``, which its parameters cell reads), whatever the
+    environment or the notebook's default name."""
+    from spiegel.synth import not_synthetic
+
+    problems = not_synthetic(edition)
+    if problems:
+        raise BuildError("refusing to refresh the committed notebooks: their outputs are committed, so they are "
+                         "only ever executed on synthetic data:\n" + "\n".join(f"  {p}" for p in problems)
+                         + "\nrun it on the synthetic default: make refresh-notebooks (params with synthetic: true "
+                         "and the files spiegel synth writes)")
     nb = chapter.notebook
     tmp = nb.with_name(nb.stem + ".refresh.ipynb")
     try:
-        execute(nb, tmp, {}, log)
+        execute(nb, tmp, {}, log, env={**os.environ, "SPIEGEL_PARAMS": str(edition.path)})
     except BaseException:
         _discard_partial(tmp)
         tmp.unlink(missing_ok=True)

@@ -18,7 +18,7 @@ and the lock per edition build.
   inputs it executed with (``notebooks/<name>.run.json``: ``chapter_inputs`` taken before the run).
   Rendering refuses unless the validation of exactly the current data passed and every chapter
   was executed from its current inputs.
-- **Manifest.** ``_book/manifest.json`` names what produced the book; ``verify_book`` compares it
+- **Manifest.** ``_book/<edition>/manifest.json`` names what produced the book; ``verify_book`` compares it
   with the current params and data, and only then is "publication ready" printed.
 - **Lock.** One build per edition at a time (``fcntl.flock`` on ``build/<edition>/build.lock``:
   released by the kernel when the holder exits, also when it crashes or is killed).

@@ -1,6 +1,7 @@
-"""Command line: ``spiegel build|synth|validate|run|render|publish|verify|lock|refresh|preview``.
+"""Command line: ``spiegel build|synth|validate|run|render|publish|verify|lock|refresh|preview|new-edition``.
 
-Every command takes ``--params params/<edition>.yml`` (default: params/2022.yml). Errors are
+Every command takes ``--params params/<edition>.yml`` (default: the newest edition, the highest
+``params/<year>.yml`` of the project; its book is ``_book/<edition>/``). Errors are
 reported as one clear line per problem (`spiegel: <params file>: <key>: ...`) and a non-zero exit
 code, not a traceback.
 """
@@ -13,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from spiegel.params import ParamsError, load_params
+from spiegel.params import ParamsError, default_params, load_params
 
-DEFAULT_PARAMS = "params/2022.yml"
+DEFAULT_PARAMS = "the newest edition's params/<year>.yml"
 
 
 def _locked(edition, command: str):
@@ -66,7 +67,7 @@ def _executed(edition) -> dict[str, Path]:
 
 
 def _book_dir(edition, args) -> Path:
-    return Path(args.out) if getattr(args, "out", None) else edition.root / "_book"
+    return Path(args.out) if getattr(args, "out", None) else edition.book_dir
 
 
 def _write_book(edition, args, *, only_if_stale: bool) -> None:
@@ -172,9 +173,24 @@ def _preview(edition, args) -> int:
     return 0
 
 
+def _new_edition(args) -> int:
+    """``spiegel new-edition <year>``: params/<year>.yml from the newest earlier edition (or --from)."""
+    from spiegel.newedition import new_edition
+
+    target, source, marked = new_edition(args.year, args.from_year)
+    root = target.parent.parent
+    shown, was = target.relative_to(root).as_posix(), source.relative_to(root).as_posix()
+    print(f"spiegel: {shown} written from {was}; fill in the {len(marked)} values marked \"FILL IN\" "
+          f"(every command refuses the file while one is left):", file=sys.stderr)
+    for key in marked:
+        print(f"  {key}", file=sys.stderr)
+    print(f"then: make report EDITION={args.year} (the book: _book/{args.year}/)", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="spiegel", description="Build the Spiegel Bestaanszekerheid.")
-    p.add_argument("--params", default=DEFAULT_PARAMS, help=f"edition params file (default {DEFAULT_PARAMS})")
+    p.add_argument("--params", default=None, help=f"edition params file (default: {DEFAULT_PARAMS})")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("synth", help="write the seeded synthetic data of every source")
     s.add_argument("--source", action="append", help="only this source (repeatable)")
@@ -190,11 +206,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--if-changed", action="store_true",
                    help="not again if the chapter's last run was from exactly the current inputs")
     r.set_defaults(func=_run)
-    for name, func, helptext in (("render", _render, "render the executed chapters into _book/"),
+    for name, func, helptext in (("render", _render, "render the executed chapters into _book/<edition>/"),
                                  ("build", _build, "what make report runs: every step not up to date "
                                                    "(synth, validate, chapters side by side, render)")):
         c = sub.add_parser(name, help=helptext)
-        c.add_argument("--out", help="output folder (default _book)")
+        c.add_argument("--out", help="output folder (default _book/<edition>)")
         c.add_argument("--renderer", choices=("pandoc", "quarto"), default="pandoc",
                        help="pandoc + Typst (default) or the Quarto CLI, where installed")
         if name == "build":
@@ -206,10 +222,10 @@ def parser() -> argparse.ArgumentParser:
                            help="chapters executed at a time (default: the machine's cores)")
         c.set_defaults(func=func)
     for name, func, helptext in (
-            ("publish", _publish, "render unless _book/ already is the book of the current state, then verify"),
-            ("verify", _verify, "check that _book/manifest.json matches the current params, data and code")):
+            ("publish", _publish, "render unless _book/<edition>/ already is the book of the current state, then verify"),
+            ("verify", _verify, "check that _book/<edition>/manifest.json matches the current params, data and code")):
         c = sub.add_parser(name, help=helptext)
-        c.add_argument("--out", help="book folder (default _book)")
+        c.add_argument("--out", help="book folder (default _book/<edition>)")
         c.add_argument("--renderer", choices=("pandoc", "quarto"), default="pandoc",
                        help="the renderer the book must have been made with")
         c.set_defaults(func=func)
@@ -222,6 +238,12 @@ def parser() -> argparse.ArgumentParser:
     pv = sub.add_parser("preview", help="re-execute one chapter and render it to HTML (build/<edition>/preview/)")
     pv.add_argument("--chapter", required=True, help="chapter id or notebook stem")
     pv.set_defaults(func=_preview)
+    ne = sub.add_parser("new-edition", help="start an edition: params/<year>.yml from the newest earlier one, "
+                                            "with what must be filled in marked (never over an existing file)")
+    ne.add_argument("year", type=int, help="the new edition's year")
+    ne.add_argument("--from", dest="from_year", type=int, default=None,
+                    help="the edition to start from (default: the newest before <year>)")
+    ne.set_defaults(func=_new_edition, without_params=True)
     return p
 
 
@@ -231,12 +253,14 @@ def main(argv: list[str] | None = None) -> int:
 
     install_signal_handlers()  # SIGTERM cleans up like Ctrl-C does
     try:
-        edition = load_params(args.params)
+        if getattr(args, "without_params", False):
+            return args.func(args)
+        edition = load_params(args.params if args.params is not None else default_params())
         return args.func(edition, args)
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         print(f"spiegel {args.command}: interrupted ({signal.Signals(signum).name}); temporary files "
-              "removed, _book/ left as it was", file=sys.stderr)
+              "removed, the book left as it was", file=sys.stderr)
         return 128 + signum
     except ParamsError as exc:
         # One line per problem, each naming the params file and the key; no traceback.

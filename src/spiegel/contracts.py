@@ -9,7 +9,7 @@ Every rule yields one ``RuleResult``; a failure names dataset, column, rule, the
 offending rows, up to five of their row numbers (file lines for CSV, 1-based rows for Parquet) and
 up to five offending values. We write our own JSON/Markdown/HTML report (GX Data Docs load CDNs).
 
-The report is published (``_book/validation.html``) and the failures are printed in terminals and
+The report is published (``_book/<edition>/validation.html``) and the failures are printed in terminals and
 CI logs, so nothing in it may identify a person or point at the confidential files:
 
 - files are named relative to the project root, or by their name alone when outside it;

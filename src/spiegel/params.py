@@ -38,6 +38,8 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_CONFIDENCE = 0.95
 #: The folders that mark the project root.
 ROOT_MARKERS = ("data_contracts", "params")
+#: How `spiegel new-edition` marks a value that must be filled in (a text starting with this).
+MARK = "FILL IN"
 
 
 class ParamsError(ValueError):
@@ -790,6 +792,12 @@ class Edition:
         digest = hashlib.sha256(str(self.path.resolve()).encode("utf-8")).hexdigest()[:8]
         return self.root / "build" / str(self.edition) / f"{self.path.stem}-{digest}"
 
+    @property
+    def book_dir(self) -> Path:
+        """The edition's book: ``_book/<edition>/`` (each edition its own folder, so building one
+        never touches another's). Params files of one edition share it, as they share the lock."""
+        return self.root / "_book" / str(self.edition)
+
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]
 
@@ -801,6 +809,55 @@ def resolve_path(root: Path, value: str | Path) -> Path:
     """A path from the params: absolute (or ``~``) as given, otherwise relative to ``root``."""
     path = Path(value).expanduser()
     return path if path.is_absolute() else Path(root) / path
+
+
+#: ``params/<year>.yml``: an edition's params file (other names in params/ are other params files).
+EDITION_FILE = re.compile(r"(\d{4})\.yml")
+
+
+def editions(root: Path) -> dict[int, Path]:
+    """The editions of a project: year -> ``params/<year>.yml``, oldest first."""
+    found = {int(m.group(1)): p for p in (Path(root) / "params").glob("*.yml")
+             if (m := EDITION_FILE.fullmatch(p.name)) and p.is_file()}
+    return dict(sorted(found.items()))
+
+
+def project_root(cwd: str | Path | None = None) -> Path:
+    """The project the current directory is in (the nearest folder upwards holding both
+    ``data_contracts/`` and ``params/``)."""
+    cwd = Path(os.path.abspath(os.getcwd() if cwd is None else cwd))
+    for folder in (cwd, *cwd.parents):
+        if all((folder / marker).is_dir() for marker in ROOT_MARKERS):
+            return folder
+    raise ParamsError(f"no project root found from {cwd} (a folder holding both "
+                      f"{' and '.join(m + '/' for m in ROOT_MARKERS)}); run from the project folder "
+                      "or name a params file with --params")
+
+
+def default_params(cwd: str | Path | None = None) -> Path:
+    """The params file of the newest edition (the highest ``params/<year>.yml``) of the project
+    the current directory is in: what ``spiegel`` and ``make report`` build when none is named."""
+    root = project_root(cwd)
+    found = editions(root)
+    if not found:
+        raise ParamsError(f"{root / 'params'}: no edition's params file (params/<year>.yml) found; "
+                          "start one (spiegel new-edition <year>) or name a params file with --params")
+    return found[max(found)]
+
+
+def marked_keys(raw: Any, path: str = "") -> list[tuple[str, str]]:
+    """(key path, mark) of every value ``spiegel new-edition`` marked to be filled in (a text
+    starting with :data:`MARK`), in file order."""
+    found = []
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            found += marked_keys(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(raw, list):
+        for i, value in enumerate(raw):
+            found += marked_keys(value, f"{path}[{i}]")
+    elif isinstance(raw, str) and raw.strip().startswith(MARK):
+        found.append((path or "(top level)", raw.strip()))
+    return found
 
 
 def project_root_for(params_path: str | Path) -> Path:
@@ -841,6 +898,10 @@ def load_params(path: str | Path) -> Edition:
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: {_shown(raw)} is not allowed at the top level; must be a mapping "
                           "(key: value lines, starting with edition:, title:, ...)")
+    marks = marked_keys(raw)
+    if marks:  # a new edition not filled in yet: say what is left, not what the schema makes of a mark
+        raise ParamsError([f"{path}: {key}: still to be filled in ({text.removeprefix(MARK).lstrip(': ')}); "
+                           f"replace the mark {MARK} with this edition's value" for key, text in marks])
     root = project_root_for(path)
     try:
         model = ParamsModel.model_validate(raw, context={"root": root})

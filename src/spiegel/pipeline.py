@@ -11,7 +11,8 @@ the work); the chapters' results count only once it passed. Nothing a failed ste
 a failed validation stops the chapters still running, removes what they wrote (executed notebooks,
 findings registers, run records) and puts their earlier results back, so no result computed from
 data that failed its contracts is kept; a failed chapter stops the build before rendering (the
-other chapters finish, so their results are reused next time); ``_book/`` is replaced only by a
+other chapters finish, so their results are reused next time); the edition's book,
+``_book/<edition>/``, is replaced only by a
 complete, verified book, rendered only after the gate passed.
 """
 
@@ -242,7 +243,7 @@ class _Gate:
         """Wait for the validation and record its outcome. Passed: the chapters run beside it
         count (what was set aside is dropped). Failed: their runs are undone (:meth:`restore`) and
         ``BuildFailed`` is raised."""
-        from spiegel.buildstate import write_gate
+        from spiegel.buildstate import shown_path, write_gate
         from spiegel.build import drop_set_aside
 
         if self.process is None:
@@ -260,7 +261,8 @@ class _Gate:
         undone = self.restore()
         done = (f"the results of chapter(s) {', '.join(f'{c.number} {c.id}' for c in undone)}, run beside it, "
                 f"were removed (their earlier results kept)" if undone else "no chapter result of these data was kept")
-        raise BuildFailed(f"validation failed: {done}, and _book/ was left as it was")
+        book = shown_path(self.edition.book_dir, self.edition.root)
+        raise BuildFailed(f"validation failed: {done}, and {book}/ was left as it was")
 
     def close(self) -> None:
         """On an error or interrupt before :meth:`finish`: stop the validation, undo the runs."""
@@ -350,12 +352,12 @@ class _Silent:
 
 def _render_step(edition: Edition, step: Step, progress: Progress, renderer: str, out: Path) -> None:
     from spiegel.build import executed_path
-    from spiegel.buildstate import publishable, read_manifest
+    from spiegel.buildstate import publishable, read_manifest, shown_path
 
     executed = {c.id: executed_path(edition, c) for c in edition.chapters}
     manifest = publishable(edition, executed, renderer)
     if read_manifest(out) == manifest:
-        progress.reused(step, f"{out.name}/ already is the book of these chapters")
+        progress.reused(step, f"{shown_path(out, edition.root)}/ already is the book of these chapters")
         return
     from spiegel.render import render_book
 
@@ -398,7 +400,7 @@ def build(edition: Edition, *, until: str = "report", renderer: str = "pandoc", 
             f"chapter {c.number} '{c.id}': its notebook {shown_path(c.notebook, edition.root)} does not exist "
             f"(correct chapters: in {edition.path.name}, or add the notebook; README, Adding a chapter)"
             for c in missing))
-    out = Path(out) if out is not None else edition.root / "_book"
+    out = Path(out) if out is not None else edition.book_dir
     jobs = jobs or default_jobs()
     steps = plan(edition, until)
     progress = Progress(steps, stream)

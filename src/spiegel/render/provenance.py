@@ -27,13 +27,12 @@ from spiegel.buildstate import ABSENT
 
 def synthetic_hashes(edition: Any) -> set[str] | None:
     """Every sha256 ``spiegel synth`` recorded for any file, or None when its manifest is unreadable."""
-    from spiegel.synth import SynthError, _hashes, read_manifest
+    from spiegel.synth import SynthError, written_sha256s
 
     try:
-        manifest = read_manifest(edition)
+        return set(written_sha256s(edition))
     except SynthError:
         return None
-    return {h for entry in manifest.values() for h in _hashes(entry)}
 
 
 def synthetic_sources(edition: Any, hashes: Mapping[str, str]) -> dict[str, bool]:

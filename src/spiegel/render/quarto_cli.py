@@ -3,7 +3,8 @@
 Quarto cannot be installed on the build machines (see docs), so this path is only exercised where a
 ``quarto`` binary is on PATH. It stages ``_quarto.yml`` (project root) + the executed notebooks +
 a generated ``index.qmd`` in a temporary folder, fills in the edition-specific parts of the config,
-runs ``quarto render`` and moves ``_book`` into place like the default renderer does.
+runs ``quarto render`` into the stage's ``book/`` and moves that into place (the edition's
+``_book/<edition>/``, or the folder the caller names) like the default renderer does.
 
 The pages around the chapters (``book:`` in the params) are filled as for the default renderer and
 staged as Markdown chapters before and after the notebooks, with the bibliography in the config.
@@ -100,16 +101,17 @@ def render_quarto(edition: Any, executed: dict[str, Path], out_dir: Path,
             book["date"] = str(edition.raw["publication_date"])
         book["chapters"] = chapters
         book["output-file"] = pdf_name(edition).removesuffix(".pdf")
-        config.setdefault("project", {})["output-dir"] = "_book"
+        # Quarto writes into the stage; the caller's folder (the edition's _book/<edition>/) gets it after
+        config.setdefault("project", {})["output-dir"] = "book"
         (stage / "_quarto.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
                                            encoding="utf-8")
 
         proc = subprocess.run([quarto, "render", str(stage)], cwd=stage, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RenderError(f"quarto render failed: {(proc.stderr or proc.stdout).strip()[-4000:]}")
-        result = stage / "_book"
+        result = stage / "book"
         if not result.is_dir():
-            raise RenderError("quarto render produced no _book folder")
+            raise RenderError("quarto render produced no book folder (project.output-dir)")
         for (_, name), path in zip(extras, (extra_pages or {}).values()):
             shutil.copyfile(path, result / name)
 

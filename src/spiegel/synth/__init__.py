@@ -121,6 +121,44 @@ def _hashes(entry: Any) -> list[str]:
     return [h for h in hashes if isinstance(h, str)] if isinstance(hashes, list) else []
 
 
+def written_sha256s(edition: Edition) -> frozenset[str]:
+    """Every sha256 ``spiegel synth`` recorded in ``data/.synthetic-manifest.json``, for any file
+    and any version (so a synthetic file is recognised wherever it now lies); raises
+    :class:`SynthError` when the manifest cannot be read (empty when there is none)."""
+    return frozenset(h for entry in read_manifest(edition).values() for h in _hashes(entry))
+
+
+def written_by_synth(edition: Edition, sha256: str) -> bool:
+    """Whether a file with this sha256 is one ``spiegel synth`` wrote (its content is recorded in the
+    synthetic-data manifest). Anything else is real data, or synthetic data edited by hand.
+    Raises :class:`SynthError` when the manifest cannot be read."""
+    return sha256 in written_sha256s(edition)
+
+
+def not_synthetic(edition: Edition) -> list[str]:
+    """One line per reason the edition's data are not all synthetic: ``synthetic: false``, a source
+    whose file is missing, or whose content ``spiegel synth`` did not write (its sha256 is not in
+    ``data/.synthetic-manifest.json``). Empty when every source's file is synthetic."""
+    from spiegel.buildstate import sha256_file
+
+    name = _shown(edition.path, edition.root)
+    if not edition.synthetic:
+        return [f"{name}: synthetic: false — the params name real data"]
+    try:
+        written = written_sha256s(edition)
+    except SynthError as exc:
+        return [str(exc)]
+    problems = []
+    for sid, source in edition.sources.items():
+        where = _shown(source.path, edition.root)
+        if not source.path.is_file():
+            problems.append(f"{name}: sources.{sid}.file: {where} does not exist")
+        elif sha256_file(source.path) not in written:
+            problems.append(f"{name}: sources.{sid}.file: {where} was not written by spiegel synth (its sha256 "
+                            f"is not in {_shown(manifest_path(edition), edition.root)}): real or hand-edited data")
+    return problems
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
