@@ -160,3 +160,64 @@ def test_load_refuses_other_formats_and_unknown_fields(tmp_path):
                                "findings": [{"kind": "figure", "id": "a", "valeu": 1}]}))
     with pytest.raises(FindingsError, match="unknown fields"):
         load(bad)
+
+
+# -- a finding the edition did not ask (issue 14: an item dropped from the survey)
+
+
+def test_a_figure_not_asked_has_no_value_and_says_which_edition():
+    reg = Register("test", 2023, threshold=10)
+    f = reg.not_asked("minder_contact", label="Minder contact", source="klanten_pw", section="2.7")
+    assert f.not_asked == 2023 and f.reason == "niet gevraagd in 2023"
+    assert not f.shown and f.suppressed
+    assert f.value is None and f.n is None and f.ci_low is None and f.ci_high is None
+    with pytest.raises(FindingsError, match="suppressed, it has no value"):
+        f.estimate()
+    assert "minder_contact: niet gevraagd in 2023" in reg.summary()
+
+
+def test_a_wave_not_asked_names_its_own_year():
+    reg = Register("test", 2023, threshold=10)
+    f = reg.not_asked("x_2019", wave=2019, register=False)
+    assert f.not_asked == 2019 and f.reason == "niet gevraagd in 2019" and "x_2019" not in reg
+
+
+def test_everything_built_on_a_figure_not_asked_is_not_asked_too():
+    reg = Register("test", 2023, threshold=10, tolerance=0.02)
+    gone = reg.not_asked("gone")
+    reg.figure("here", est(0.4, 700))
+    reg.figure("small", est(0.4, 5))
+    c = reg.comparison("c", stats.compare_shares(est(0.3, 500), est(0.4, 500)), a="gone", b="here")
+    assert c.suppressed and c.not_asked == 2023 and c.reason == "niet gevraagd in 2023"
+    assert c.significant is None and c.direction is None and c.p_value is None
+    t = reg.trend("t", [(2019, est(0.5, 800)), (2023, gone)])
+    assert t.suppressed and t.not_asked == 2023 and t.direction is None
+    ch = reg.change("ch", "here", "gone")
+    assert ch.suppressed and ch.not_asked == 2023 and ch.relative is None
+    r = reg.ranking("r", ["here", "gone"])
+    assert r.suppressed and r.not_asked == 2023
+    # a side below the threshold stays a disclosure suppression
+    s = reg.comparison("s", stats.compare_shares(est(0.3, 5), est(0.4, 500)), a="small", b="here")
+    assert s.suppressed and s.not_asked is None and s.reason == "minder dan 10 waarnemingen"
+
+
+def test_not_asked_survives_the_json_and_is_only_written_when_set(tmp_path):
+    reg = Register("test", 2023, threshold=10)
+    reg.not_asked("gone", label="Weg", unit="share")
+    reg.figure("here", est(0.4, 700))
+    doc = json.loads(reg.to_json())
+    gone, here = doc["findings"]
+    assert gone["not_asked"] == 2023 and gone["value"] is None
+    assert "not_asked" not in here  # registers without such findings keep their bytes
+    back = load(reg.save(tmp_path))
+    assert back["gone"].not_asked == 2023 and not back["gone"].shown and back["here"].not_asked is None
+    assert back.to_json() == reg.to_json()
+
+
+def test_not_asked_refuses_an_unknown_unit_and_a_duplicate():
+    reg = Register("test", 2023)
+    with pytest.raises(FindingsError, match="unit must be one of"):
+        reg.not_asked("x", unit="percent")
+    reg.not_asked("x")
+    with pytest.raises(FindingsError, match="duplicate finding id 'x'"):
+        reg.not_asked("x")

@@ -437,7 +437,7 @@ def test_the_command_line_prints_no_traceback(project):
     ('date: "2022-11-03"', 'date: "2022-11-31"', ("book.reactions[0].date", "YYYY-MM-DD")),
     ("divosa.md, example: true}", "divosa.md, exampel: true}", ("book.reactions[1].exampel", "did you mean 'example'")),
     ("  cited: book/2022/cited.yml", "  cited: book/2021/cited.yml", ("book.cited", "does not exist")),
-    ("    - {file: book/2022/naschrift.md, numbered: true}", "    - {file: notebooks/02_gemeenten.md}",
+    ("    - {file: book/naschrift.md, numbered: true}", "    - {file: notebooks/02_gemeenten.md}",
      ("book.back[0].file",)),
 ])
 def test_book_pages_and_reactions_are_checked(project, old, new, needles):
@@ -447,7 +447,7 @@ def test_book_pages_and_reactions_are_checked(project, old, new, needles):
 
 def test_a_page_named_like_a_chapter_is_refused(project):
     (project / "book" / "02_gemeenten.md").write_text("# Dubbel\n", encoding="utf-8")
-    line = _one(project, _edited("    - {file: book/2022/naschrift.md, numbered: true}", "    - {file: book/02_gemeenten.md}"),
+    line = _one(project, _edited("    - {file: book/naschrift.md, numbered: true}", "    - {file: book/02_gemeenten.md}"),
                 "book.back[0].file", "chapter 'gemeenten'")
     assert "names must differ" in line
 

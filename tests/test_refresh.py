@@ -174,3 +174,18 @@ def test_written_by_synth_recognises_exactly_the_recorded_content(project):
     (project / "data" / ".synthetic-manifest.json").write_text("[1, 2", "utf-8")
     with pytest.raises(SynthError):
         written_by_synth(edition, "0" * 64)
+
+
+def test_refresh_names_the_params_it_ran_on_as_the_notebooks_default(project):
+    """nbval runs a committed notebook on its parameters cell's default: after a refresh on another
+    edition's params that default is that edition, so the stored outputs and nbval's run agree."""
+    import nbformat
+
+    other = _params(project, "other.yml", lambda p: None)
+    result = _refresh(project, other, "wsp")
+    assert result.returncode == 0, result.stdout + result.stderr
+    nb = nbformat.reads((project / "notebooks" / "04_wsp.ipynb").read_text("utf-8"), as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assert 'os.environ.get("SPIEGEL_PARAMS", "../params/other.yml")' in cell.source, cell.source
+    untouched = nbformat.reads((project / "notebooks" / "03_uwv.ipynb").read_text("utf-8"), as_version=4)
+    assert f'"../params/{EDITION}.yml"' in untouched.cells[1].source  # only the refreshed chapter

@@ -242,3 +242,51 @@ def test_comparing_the_value_of_a_suppressed_figure_names_it_and_the_guard(reg):
     with pytest.raises(TextError, match=r"klein_groepje is suppressed.*\[% if <id>.shown %\]"):
         fill("[% if klein_groepje.value > 0.5 %]De meeste[% else %]Een minderheid[% endif %]", reg)
     assert fill("[% if klein_groepje.shown and klein_groepje.value > 0.5 %]De meeste[% endif %]", reg) == ""
+
+
+# -- a finding the edition did not ask (issue 14): a clear phrase, never a number or a direction
+
+
+@pytest.fixture
+def reg_2023():
+    r = Register("test", 2023, threshold=10)
+    r.not_asked("corona", label="Minder contact tijdens de coronacrisis")
+    r.figure("hier", est(0.30, 700))
+    r.comparison("c_gone", stats.compare_shares(est(0.3, 500), est(0.2, 500)), a="corona", b="hier")
+    r.trend("t_gone", [(2019, est(0.3, 700)), (2023, r["corona"])])
+    r.change("ch_gone", "hier", "corona")
+    return r
+
+
+@pytest.mark.parametrize("template", [
+    "[[ corona | pct ]]", "[[ corona | pct(1) ]]", "[[ corona | fraction ]]", "[[ corona | approx ]]",
+    "[[ corona | ci ]]", "[[ corona | number ]]", "[[ corona | share_of('klanten') ]]",
+    "[[ c_gone | values ]]", "[[ c_gone | compare ]]", "[[ c_gone | pp ]]",
+    "[[ c_gone | word('vaker', 'minder vaak', 'even vaak') ]]",
+    "[[ t_gone | word ]]", "[[ t_gone | series ]]", "[[ ch_gone | word ]]", "[[ ch_gone | pct ]]",
+])
+def test_every_filter_says_not_asked_instead_of_a_number(reg_2023, template):
+    out = fill(template, reg_2023)
+    assert out == "niet gevraagd in 2023"
+    assert SUPPRESSED_MARK not in out and "%" not in out
+
+
+def test_not_asked_at_a_sentence_start_is_capitalised(reg_2023):
+    assert fill("[[ corona | share_of('klanten') | capitalize ]].", reg_2023) == "Niet gevraagd in 2023."
+
+
+def test_a_guard_on_shown_leaves_out_a_sentence_the_edition_cannot_say(reg_2023):
+    text = "Zo is het.[% if corona.shown %] Volgens [[ corona | pct ]] minder contact.[% endif %]"
+    assert fill(text, reg_2023) == "Zo is het."
+    assert fill("[% if c_gone.higher or c_gone.lower or c_gone.significant %]x[% endif %]", reg_2023) == ""
+    assert fill("[% if corona.not_asked %]niet gevraagd[% endif %]", reg_2023) == "niet gevraagd"
+    # the same template in an edition that asked it prints the number
+    r = Register("test", 2022, threshold=10)
+    r.figure("corona", est(0.33, 700))
+    assert fill(text, r) == "Zo is het. Volgens 33% minder contact."
+    assert fill("[% if corona.not_asked %]niet gevraagd[% endif %]", r) == ""
+
+
+def test_comparing_the_value_of_a_figure_not_asked_names_the_reason_and_the_guard(reg_2023):
+    with pytest.raises(TextError, match=r"corona is not asked in this edition.*\[% if <id>.shown %\]"):
+        fill("[% if corona.value > 0.5 %]De meeste[% endif %]", reg_2023)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
 import time
@@ -293,9 +294,29 @@ def refresh_committed(edition: Edition, chapter: Chapter, log=sys.stderr) -> Pat
     tmp = nb.with_name(nb.stem + ".refresh.ipynb")
     try:
         execute(nb, tmp, {}, log, env={**os.environ, "SPIEGEL_PARAMS": str(edition.path)})
+        name_default_params(tmp, edition.path)
     except BaseException:
         _discard_partial(tmp)
         tmp.unlink(missing_ok=True)
         raise
     tmp.replace(nb)
     return nb
+
+
+DEFAULT_PARAMS = re.compile(r'(os\.environ\.get\(\s*"SPIEGEL_PARAMS"\s*,\s*)"[^"]*"')
+
+
+def name_default_params(notebook: Path, params: Path) -> None:
+    """Make the parameters cell's default (``os.environ.get("SPIEGEL_PARAMS", "<path>")``) the
+    params file the outputs were computed on, relative to the notebook, so that nbval, which runs
+    the committed notebook on that default, compares them with results of the same edition."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    target = Path(os.path.relpath(Path(params).resolve(), notebook.resolve().parent)).as_posix()
+    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+    if len(cells) != 1 or not DEFAULT_PARAMS.search(cells[0].source):
+        raise BuildError(f"{notebook.name}: no parameters cell reading SPIEGEL_PARAMS with a default "
+                         f"(tag one cell 'parameters' with params_path = os.environ.get(\"SPIEGEL_PARAMS\", \"...\"))")
+    cells[0].source = DEFAULT_PARAMS.sub(lambda m: f'{m.group(1)}"{target}"', cells[0].source)
+    nbformat.write(nb, notebook)

@@ -214,6 +214,56 @@ def _root(root: Path | str | Edition | None) -> Path:
     return here if (here / CONTRACTS_DIR).is_dir() else Path.cwd()
 
 
+def _for_edition(spec: dict, edition: int | None, name: str, path: str) -> list[dict]:
+    """The contract's expectations as they apply to ``edition``.
+
+    A contract whose source changes its columns between editions says so under ``editions:``::
+
+        editions:
+          2023: {columns_added: [contact_digitaal], columns_dropped: [contact_afgenomen_corona],
+                 expectations: [<the rules of the added columns>]}
+
+    The ``expectations`` list is the suite of every edition not named there (as without
+    ``editions:``). For a named edition the exact column set drops ``columns_dropped`` and adds
+    ``columns_added``, the rules of the dropped columns go, and the edition's own ``expectations``
+    follow: each edition's file is held to exactly its own columns. Without an edition (a suite
+    loaded by name only) the base list applies."""
+    editions = spec.get("editions") or {}
+    if not isinstance(editions, dict):
+        raise ContractError(f"contract '{name}': editions in {path} must map an edition (year) to its changes")
+    change = editions.get(edition) if edition is not None else None
+    if change is None:
+        return list(spec["expectations"])
+    where = f"contract '{name}': editions.{edition} in {path}"
+    unknown = set(change) - {"columns_added", "columns_dropped", "expectations"}
+    if unknown:
+        raise ContractError(f"{where}: unknown keys {sorted(unknown)} (columns_added, columns_dropped, expectations)")
+    added = list(change.get("columns_added") or [])
+    dropped = set(change.get("columns_dropped") or [])
+    out, found = [], False
+    for item in spec["expectations"]:
+        kwargs = item.get("kwargs") or {} if isinstance(item, dict) else {}
+        if isinstance(item, dict) and item.get("type") == "expect_table_columns_to_match_set":
+            columns = list(kwargs.get("column_set") or [])
+            missing = sorted(dropped - set(columns))
+            if missing:
+                raise ContractError(f"{where}: columns_dropped names columns the contract does not have: {missing}")
+            twice = sorted(set(added) & set(columns))
+            if twice:
+                raise ContractError(f"{where}: columns_added names columns the contract has already: {twice}")
+            item = {**item, "kwargs": {**kwargs, "column_set": [c for c in columns if c not in dropped] + added}}
+            found = True
+        elif kwargs.get("column") in dropped:
+            continue
+        out.append(item)
+    if (added or dropped) and not found:
+        raise ContractError(f"{where}: the contract has no expect_table_columns_to_match_set to change")
+    extra = change.get("expectations") or []
+    if not isinstance(extra, list):
+        raise ContractError(f"{where}: expectations must be a list")
+    return out + extra
+
+
 def load_suite(name: str, root: Path | str | Edition | None = None, *,
                skip: Collection[str] = ()) -> gx.ExpectationSuite:
     """Load ``<root>/data_contracts/<name>.yml`` as a GX suite.
@@ -240,8 +290,9 @@ def load_suite(name: str, root: Path | str | Edition | None = None, *,
     if spec.get("name") != name:
         raise ContractError(f"contract '{name}': {path} has name {spec.get('name')!r}, expected {name!r}")
 
+    items = _for_edition(spec, root.edition if isinstance(root, Edition) else None, name, path)
     expectations = []
-    for i, item in enumerate(spec["expectations"]):
+    for i, item in enumerate(items):
         where = f"contract '{name}': expectation #{i + 1} in {path}"
         if not isinstance(item, dict) or not isinstance(item.get("type"), str) \
                 or not isinstance(item.get("kwargs", {}), dict):

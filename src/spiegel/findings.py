@@ -21,6 +21,12 @@ the edition's ``disclosure_threshold`` units is registered as *suppressed* — i
 and n are not stored at all — and every comparison, trend, change or ranking that involves it is
 suppressed too: no direction is ever claimed between suppressed values, and nothing stops the
 build. The text shows the suppression mark with the reason instead.
+
+A finding the edition cannot give because its data did not ask the question (an item dropped from
+a survey, or not yet asked) is registered with :meth:`Register.not_asked`: it is withheld like a
+suppressed one (no value, ``.shown`` false) and carries ``not_asked``, the edition's year, so the
+text says "niet gevraagd in <year>" instead of a number. Whatever involves it (a comparison,
+trend, change or ranking) is withheld for the same reason.
 """
 
 from __future__ import annotations
@@ -78,6 +84,11 @@ def suppression_reason(threshold: int) -> str:
     return f"minder dan {threshold} waarnemingen"
 
 
+def not_asked_reason(year: int) -> str:
+    """Why a figure the edition did not ask is not shown, as the text says it."""
+    return f"niet gevraagd in {year}"
+
+
 # --------------------------------------------------------------------------------------------
 # kinds
 
@@ -92,18 +103,23 @@ class Finding:
     section: str | None = None
     suppressed: bool = False
     reason: str | None = None
+    #: The edition (year) whose data did not ask the question: the finding is withheld
+    #: (``suppressed``, no value) and the text says "niet gevraagd in <year>". None: it was asked.
+    not_asked: int | None = None
 
     kind: ClassVar[str] = "finding"
 
     @property
     def shown(self) -> bool:
-        """False when disclosure control withholds the finding."""
+        """False when disclosure control withholds the finding, or the edition did not ask it."""
         return not self.suppressed
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "not_asked" and value is None:
+                continue  # only written when set: registers of asked findings keep their bytes
             if isinstance(value, Finding):
                 value = value.to_dict()
             elif isinstance(value, tuple) and value and isinstance(value[0], Finding):
@@ -279,6 +295,15 @@ def _from_dict(item: Mapping[str, Any], where: str) -> Finding:
     return cls(**item)
 
 
+def _withheld_why(figs: Iterable[Finding], default: str) -> dict[str, Any]:
+    """``reason`` (and ``not_asked``) of a finding built on ``figs`` of which one is withheld: a
+    side the edition did not ask makes the whole finding "niet gevraagd", else ``default``."""
+    for f in figs:
+        if f.not_asked is not None:
+            return {"reason": f.reason or not_asked_reason(f.not_asked), "not_asked": f.not_asked}
+    return {"reason": default}
+
+
 # --------------------------------------------------------------------------------------------
 # the register
 
@@ -363,6 +388,30 @@ class Register:
                          n_eff=n_eff, figure=figure, wave=wave)
         return self._put(fig) if register else fig  # type: ignore[return-value]
 
+    def not_asked(
+        self,
+        id: str,
+        *,
+        label: str = "",
+        source: str = "",
+        unit: Unit = "share",
+        section: str | None = None,
+        figure: str | None = None,
+        wave: int | None = None,
+        register: bool = True,
+    ) -> Figure:
+        """A figure the edition's data cannot give because the question was not asked in it (an
+        item dropped from, or not yet in, the survey): withheld like a suppressed figure — no
+        value, CI or n, ``.shown`` false — with ``not_asked`` the edition's year, so every filter
+        prints "niet gevraagd in <year>" and every finding built on it is withheld likewise.
+        ``register=False`` builds it without adding it (a side or a wave)."""
+        if unit not in UNITS:
+            raise FindingsError(f"{id}: unit must be one of {UNITS}, got {unit!r}")
+        year = int(self.edition) if wave is None else int(wave)
+        fig = Figure(id=id, label=label, source=source, section=section, suppressed=True,
+                     reason=not_asked_reason(year), not_asked=year, unit=unit, figure=figure, wave=wave)
+        return self._put(fig) if register else fig  # type: ignore[return-value]
+
     def _side(self, x: Figure | Estimate | str, id: str, label: str, source: str) -> Figure:
         if isinstance(x, str):
             got = self[x]
@@ -395,7 +444,8 @@ class Register:
         fb = self._side(b if b is not None else result.b, f"{id}_b", b_label, source)
         if fa.suppressed or fb.suppressed:
             return self._put(Comparison(id=id, label=label, source=source, section=section, suppressed=True,
-                                        reason=self._suppressed_reason(), a=fa, b=fb, test=result.test,
+                                        **_withheld_why((fa, fb), self._suppressed_reason()), a=fa, b=fb,
+                                        test=result.test,
                                         design=design, alpha=result.alpha))  # type: ignore[return-value]
         diff, p = _num(result.diff), _num(result.p_value)
         sig = p is not None and p < self.alpha  # at the edition's alpha, whatever the caller used
@@ -426,7 +476,8 @@ class Register:
             raise FindingsError(f"{id}: a trend needs at least two waves")
         if any(f.suppressed for f in figs):
             return self._put(Trend(id=id, label=label, source=source, section=section, suppressed=True,
-                                   reason=self._suppressed_reason(), waves=figs, alpha=self.alpha))  # type: ignore
+                                   **_withheld_why(figs, self._suppressed_reason()), waves=figs,
+                                   alpha=self.alpha))  # type: ignore
         if result is None:
             result = _stats.trend([f.estimate() for f in figs], [float(f.wave) for f in figs], alpha=self.alpha)
         change = _num(result.diff)
@@ -454,7 +505,7 @@ class Register:
         tol = self.tolerance if tolerance is None else tolerance
         if fb.suppressed or fa.suppressed:
             return self._put(Change(id=id, label=label, source=source, section=section, suppressed=True,
-                                    reason=self._suppressed_reason(), before=fb, after=fa,
+                                    **_withheld_why((fb, fa), self._suppressed_reason()), before=fb, after=fa,
                                     tolerance=tol))  # type: ignore[return-value]
         if not fb.value:
             raise FindingsError(f"{id}: the base figure {fb.id!r} is zero; no relative change")
@@ -473,7 +524,7 @@ class Register:
             raise FindingsError(f"{id}: a ranking needs at least one figure")
         if any(f.suppressed for f in figs):
             return self._put(Ranking(id=id, label=label, source=source, section=section, suppressed=True,
-                                     reason=self._suppressed_reason(), items=figs))  # type: ignore
+                                     **_withheld_why(figs, self._suppressed_reason()), items=figs))  # type: ignore
         ordered = tuple(sorted(figs, key=lambda f: -float(f.value)))  # stable for ties
         return self._put(Ranking(id=id, label=label, source=source, section=section,
                                  items=ordered))  # type: ignore[return-value]
@@ -512,7 +563,9 @@ class Register:
 
         lines = []
         for f in self:
-            if f.suppressed:
+            if f.not_asked is not None:
+                lines.append(f"{f.id}: {not_asked_reason(f.not_asked)}")
+            elif f.suppressed:
                 lines.append(f"{f.id}: suppressed")
             elif isinstance(f, Figure):
                 shown = fmt.pct(f.value) if f.unit == "share" else fmt.number(f.value, 0 if f.unit == "count" else 1)

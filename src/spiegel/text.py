@@ -35,7 +35,7 @@ import jinja2.nodes
 import nbformat
 
 from spiegel import fmt
-from spiegel.findings import Change, Comparison, Count, Figure, Finding, Ranking, Register, Trend
+from spiegel.findings import Change, Comparison, Count, Figure, Finding, Ranking, Register, Trend, not_asked_reason
 from spiegel.sdc import SUPPRESSED_MARK
 
 #: Where the unfilled template of a filled Markdown cell is kept.
@@ -51,7 +51,10 @@ class TextError(ValueError):
 
 
 def withheld(f: Finding) -> str:
-    """What the text shows instead of a suppressed finding: the mark and why."""
+    """What the text shows instead of a suppressed finding: the mark and why; for a finding the
+    edition did not ask, that phrase alone ("niet gevraagd in 2023")."""
+    if f.not_asked is not None:
+        return f.reason or not_asked_reason(f.not_asked)
     return f"{SUPPRESSED_MARK} (niet getoond: {f.reason or 'te weinig waarnemingen'})"
 
 
@@ -422,8 +425,10 @@ def render(source: str, ctx: Mapping[str, Any], where: Where) -> str:
         raise TextError(f"{where}: {exc}") from None
     except (TypeError, ValueError, AttributeError) as exc:
         withheld_ids = sorted(n for n in names if isinstance(ctx.get(n), Finding) and ctx[n].suppressed)
-        hint = (f" — {', '.join(withheld_ids)} {'is' if len(withheld_ids) == 1 else 'are'} suppressed (too few "
-                f"observations) and {'has' if len(withheld_ids) == 1 else 'have'} no value to compare; guard the "
+        why = ("not asked in this edition" if withheld_ids and all(ctx[n].not_asked is not None for n in withheld_ids)
+               else "suppressed (too few observations)")
+        hint = (f" — {', '.join(withheld_ids)} {'is' if len(withheld_ids) == 1 else 'are'} {why} "
+                f"and {'has' if len(withheld_ids) == 1 else 'have'} no value to compare; guard the "
                 f"sentence with [% if <id>.shown %]") if withheld_ids and "None" in str(exc) else ""
         raise TextError(f"{where}: {type(exc).__name__}: {exc}{hint}") from None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,44 @@ WEET_NIET = "weet_niet"
 def safe_load(text: str):
     """``yaml.safe_load`` through libyaml where PyYAML has it (the same objects, a few times faster)."""
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders only
+
+
+def calibration(package: str, stem: str, edition: int) -> dict:
+    """The calibration targets of an edition: ``<package folder>/<stem>_<edition>.yml``, parsed.
+
+    A file whose top level has ``base: <earlier edition>`` states only what differs from that
+    edition: its keys are laid over the earlier edition's targets (mappings key by key, anything
+    else replaced), and a key set to null (``~``) is removed — e.g. an item the edition did not ask.
+    A new edition's file thus reads as the list of what moved. Raises naming the file to write."""
+    where = f"src/{package.replace('.', '/')}/{stem}_{edition}.yml"
+    path = resources.files(package).joinpath(f"{stem}_{edition}.yml")
+    if not path.is_file():
+        raise FileNotFoundError(f"{where} is missing: the synthetic-data calibration of edition {edition} "
+                                "(write it, or `base: <earlier edition>` and only what differs)")
+    doc = safe_load(path.read_text("utf-8"))
+    if not isinstance(doc, dict):
+        raise ValueError(f"{where}: the calibration targets must be a mapping")
+    if "base" not in doc:
+        return doc
+    changes = dict(doc)
+    base = changes.pop("base")
+    if not isinstance(base, int) or isinstance(base, bool) or base >= edition:
+        raise ValueError(f"{where}: base: {base!r} must be an earlier edition (a year before {edition})")
+    return overlay(calibration(package, stem, base), changes)
+
+
+def overlay(base: Mapping, changes: Mapping) -> dict:
+    """``changes`` laid over ``base``: nested mappings merged key by key, other values replaced, a
+    key whose value is None removed. Neither argument is changed."""
+    out = dict(base)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = overlay(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def rng_for(seed: int, *names: str) -> np.random.Generator:

@@ -145,6 +145,13 @@ class Item:
     sample: str = BREDE
     section: str = ""
     where: tuple[tuple[str, tuple], ...] = ()
+    #: The first edition whose survey asks the item (``since:`` in items.yml); earlier editions
+    #: do not have it at all. None: asked from the first edition on.
+    since: int | None = None
+
+    def exists_in(self, edition: int) -> bool:
+        """Whether the item belongs to ``edition``'s chapter (it is asked from then on)."""
+        return self.since is None or int(edition) >= self.since
 
     def frame(self, data: Data, *extra: str) -> pd.DataFrame:
         """The item's respondents: its sample, within the ``where`` answers (with the item's
@@ -167,16 +174,24 @@ def _items() -> dict[str, Item]:
         for it in items:
             out[it["id"]] = Item(
                 it["id"], it["label"], it["column"], _codes(it["positive"]), samples[it.get("sample", "brede")],
-                str(section), tuple((c, tuple(v)) for c, v in (it.get("where") or {}).items()))
+                str(section), tuple((c, tuple(v)) for c, v in (it.get("where") or {}).items()), it.get("since"))
     return out
 
 
 ITEMS: dict[str, Item] = _items()
 
 
+def asked(data: Data, item: Item) -> bool:
+    """Whether the edition's survey asked ``item``: its column (and those it is routed on) are in
+    the client survey (the contract holds each edition's file to exactly its own columns)."""
+    return all(c in data.klanten.columns for c in (item.column, *(c for c, _ in item.where)))
+
+
 def survey_figures(data: Data) -> dict[str, Estimate]:
-    """Every survey share of the chapter, by id."""
-    return {item.id: item.share(item.frame(data)) for item in ITEMS.values()}
+    """Every survey share of the chapter the edition asked, by id."""
+    edition = data.edition.edition
+    return {item.id: item.share(item.frame(data)) for item in ITEMS.values()
+            if item.exists_in(edition) and asked(data, item)}
 
 
 def _select(frame: pd.DataFrame, by: str, codes) -> pd.Series:
@@ -564,11 +579,14 @@ def estimates(data: Data) -> dict[str, Estimate]:
 
 
 def _survey(reg: Register, data: Data) -> None:
-    for kid, est in estimates(data).items():
-        if kid not in ITEMS:
-            continue
-        item = ITEMS[kid]
-        reg.figure(kid, est, label=item.label, source=SOURCE_KLANTEN, section=item.section)
+    figures = estimates(data)
+    for item in ITEMS.values():
+        if not item.exists_in(data.edition.edition):
+            continue  # an item added in a later edition: this edition's chapter has no such finding
+        if item.id in figures:
+            reg.figure(item.id, figures[item.id], label=item.label, source=SOURCE_KLANTEN, section=item.section)
+        else:  # dropped from this edition's survey: the text says "niet gevraagd in <year>"
+            reg.not_asked(item.id, label=item.label, source=SOURCE_KLANTEN, section=item.section)
     counts = {
         "n_enquete_bijstandsgerechtigden": (len(data.klanten), "Respondenten klantenquête (incl. DGR)", "2.1"),
         "n_enquete_brede_doelgroep": (len(data.brede), "Respondenten brede doelgroep", "2.1"),

@@ -21,7 +21,6 @@ GENERATORS = {
 }
 
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -29,6 +28,7 @@ import pyarrow as pa
 from scipy.optimize import linprog
 
 from spiegel.synth.core import (
+    calibration,
     binary,
     cut,
     draw_categories,
@@ -38,7 +38,6 @@ from spiegel.synth.core import (
     population_counts,
     rake,
     rng_for,
-    safe_load,
 )
 
 AGREE = ("helemaal_eens", "eens")
@@ -47,8 +46,7 @@ AGREE = ("helemaal_eens", "eens")
 @cache
 def targets(edition: int) -> dict:
     """The calibration targets of an edition (a parsed copy of ``synth_<edition>.yml``)."""
-    text = resources.files("spiegel.chapters.gemeenten").joinpath(f"synth_{edition}.yml").read_text("utf-8")
-    return safe_load(text)
+    return calibration("spiegel.chapters.gemeenten", "synth", edition)
 
 
 # --------------------------------------------------------------------------- client survey
@@ -174,7 +172,8 @@ def _sample(seed: int, name: str, n: int, cfg: dict) -> pd.DataFrame:
     out["hulp_eerder"] = binary(-0.6 * tevreden + 0.5 * ~never + noise(rng, n), w, t["hulp_eerder"])
     out["te_weinig_gesprekken"] = binary(-0.8 * talked - 0.5 * tevreden + noise(rng, n), w,
                                          t["te_weinig_gesprekken"])
-    out["contact_afgenomen_corona"] = binary(0.4 * talked + noise(rng, n), w, t["contact_afgenomen_corona"])
+    if "contact_afgenomen_corona" in t:  # not asked from the 2023 edition on (its targets drop it)
+        out["contact_afgenomen_corona"] = binary(0.4 * talked + noise(rng, n), w, t["contact_afgenomen_corona"])
     kn = t["kennis_medewerkers"]
     out["kennis_medewerkers"] = likert(0.8 * tevreden + 0.6 * groot + noise(rng, n, 0.7), w, rng,
                                        kn["positive"], kn["negative"])
@@ -252,6 +251,13 @@ def _sample(seed: int, name: str, n: int, cfg: dict) -> pd.DataFrame:
         for item in ("jobcoach", *jobcoach_cols):
             out[item] = np.full(n, None, dtype=object)
 
+    # Items added in a later edition (``added_items`` of its targets): a stream of their own, so the
+    # columns above are drawn as in the edition before.
+    extra_rng = rng_for(seed, "klanten_pw", name, "added_items")
+    for item, spec in (cfg.get("added_items") or {}).items():
+        loading = float(spec.get("tevreden", 0.0))
+        out[item] = binary(loading * tevreden + noise(extra_rng, n), w, spec[name])
+
     frame = df.drop(columns="migratie")
     frame.insert(0, "gewicht", np.round(w, 6))
     frame.insert(0, "steekproef", name)
@@ -291,7 +297,8 @@ def klanten_pw(seed: int, edition: int) -> pd.DataFrame:
     order = rng_for(seed, "klanten_pw", "order").permutation(len(frame))
     frame = frame.iloc[order].reset_index(drop=True)
     frame.insert(0, "resp_id", [f"R{i:06d}" for i in range(1, len(frame) + 1)])
-    return frame[KLANTEN_COLUMNS + inkomen.klanten_pw_columns(edition)]
+    asked = [c for c in KLANTEN_COLUMNS if c in frame] + list(cfg.get("added_items") or {})
+    return frame[asked + inkomen.klanten_pw_columns(edition)]
 
 
 def klanten_pw_trend(seed: int, edition: int) -> pd.DataFrame:
@@ -305,7 +312,27 @@ def klanten_pw_trend(seed: int, edition: int) -> pd.DataFrame:
         for indicator, waves in values.items()
         for wave, share in waves.items()
     ]
+    if cfg.get("previous_edition"):
+        rows += _previous_edition_wave(cfg["previous_edition"])
     return pd.DataFrame(rows).sort_values(["indicator", "meting"]).reset_index(drop=True)
+
+
+def _previous_edition_wave(prev: dict) -> list[dict]:
+    """The previous edition's current wave as earlier-wave aggregates: its synthetic client survey
+    (``klanten_pw`` of ``edition`` from ``seed``, as that edition generates it) summed up per
+    indicator — the weighted share of the ``positive`` codes among the brede doelgroep's answers,
+    and their number — so both editions state the same figure for that wave."""
+    frame = klanten_pw(int(prev["seed"]), int(prev["edition"]))
+    brede = frame[frame["steekproef"] == prev.get("sample", "brede_doelgroep")]
+    rows = []
+    for indicator, spec in prev["indicators"].items():
+        answers = brede[spec.get("column", indicator)]
+        valid = answers.notna().to_numpy()
+        w = brede["gewicht"].to_numpy()[valid]
+        hit = answers[valid].isin(list(spec["positive"])).to_numpy()
+        rows.append({"meting": int(prev["wave"]), "indicator": indicator,
+                     "aandeel": float(np.round((w * hit).sum() / w.sum(), 6)), "n": int(valid.sum())})
+    return rows
 
 
 # --------------------------------------------------------------------------- klantmanagers

@@ -12,7 +12,6 @@ those items are rows of chapter 2's ``klanten_pw_trend`` (:func:`trend_values`).
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -29,8 +28,7 @@ def _core():
 @cache
 def targets(edition: int) -> dict:
     """The calibration targets of an edition (a parsed copy of ``synth_<edition>.yml``)."""
-    text = resources.files("spiegel.chapters.inkomen").joinpath(f"synth_{edition}.yml").read_text("utf-8")
-    return _core().safe_load(text)
+    return _core().calibration("spiegel.chapters.inkomen", "synth", edition)
 
 
 # --------------------------------------------------------------------------- survey items

@@ -21,7 +21,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from spiegel.synth.core import binary, cut, draw_categories, likert, noise, rake, rng_for, safe_load
+from spiegel.synth.core import binary, calibration, cut, draw_categories, likert, noise, rake, rng_for, safe_load
 
 LIKERT_ITEMS_SERVICE = ("respectvol", "afspraken_nagekomen", "vast_moment", "snelle_reactie", "contact_voldoende",
                         "doet_best", "expertise", "aandacht_persoonlijk", "bereid_helpen", "in_staat_helpen")
@@ -34,7 +34,7 @@ RATES = ("tot_30", "30_50", "50_75", "75_plus")
 @cache
 def targets(edition: int) -> dict:
     """The calibration targets of an edition (a parsed copy of ``synth_<edition>.yml``)."""
-    return safe_load(resources.files("spiegel.chapters.tozo").joinpath(f"synth_{edition}.yml").read_text("utf-8"))
+    return calibration("spiegel.chapters.tozo", "synth", edition)
 
 
 @cache

@@ -15,13 +15,21 @@ once per person, calibrated per caseload group where the report breaks them down
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
-from spiegel.synth.core import (binary, cut, draw_categories, likert, noise, population_counts, rake, rng_for,
-                                safe_load)
+from spiegel.synth.core import (
+    binary,
+    calibration,
+    cut,
+    draw_categories,
+    likert,
+    noise,
+    population_counts,
+    rake,
+    rng_for,
+)
 
 GROUPS = ("ww", "wajong", "wga")
 EFFECT = ("sterk", "enigszins", "niet_nauwelijks")
@@ -31,8 +39,7 @@ BELEMMERING = ("sterk", "enig", "geen")
 @cache
 def targets(edition: int) -> dict:
     """The calibration targets of an edition (a parsed copy of ``synth_<edition>.yml``)."""
-    text = resources.files("spiegel.chapters.uwv").joinpath(f"synth_{edition}.yml").read_text("utf-8")
-    return safe_load(text)
+    return calibration("spiegel.chapters.uwv", "synth", edition)
 
 
 # --------------------------------------------------------------------------- Tabel 3

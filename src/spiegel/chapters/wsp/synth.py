@@ -11,7 +11,6 @@ factor, so they co-vary as the report describes.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -31,8 +30,7 @@ COMPLETE, PARTIAL = "volledig", "gedeeltelijk"
 @cache
 def targets(edition: int) -> dict:
     """The calibration targets of an edition (a parsed copy of ``synth_<edition>.yml``)."""
-    text = resources.files("spiegel.chapters.wsp").joinpath(f"synth_{edition}.yml").read_text("utf-8")
-    return _core().safe_load(text)
+    return _core().calibration("spiegel.chapters.wsp", "synth", edition)
 
 
 def assign(score: np.ndarray, counts: dict, mask: np.ndarray) -> np.ndarray:
