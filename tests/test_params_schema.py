@@ -500,3 +500,13 @@ def test_wrong_cover_values_name_the_key(project, edit, key, needle):
     else:
         text = _edited(old, new)
     _one(project, text, key, needle)
+
+
+def test_development_names_an_earlier_edition_and_figures_per_chapter(project):
+    ok = _with(lambda p: p.update(development={"previous": 2021, "key_figures": {"gemeenten": ["kan_nu_werken_klant"]}}))
+    assert load_params(_write(project, ok)).raw["development"]["previous"] == 2021
+    _one(project, _with(lambda p: p.update(development={"previous": 2022})),
+         "development.previous 2022 is not allowed; must be an edition before this one (2022)")
+    _one(project, _with(lambda p: p.update(development={"previous": 2021, "key_figures": {"gemeenten": "kan_nu"}})),
+         "development.key_figures.gemeenten")
+    _one(project, _with(lambda p: p.update(development={"key_figures": {}})), "development.previous")

@@ -384,7 +384,7 @@ def chapter_inputs(edition: Edition, chapter, inputs: dict[str, Any] | None = No
                      "sha256": known["sha256"] if known else sha256_file(sources[sid].path)}
     code = {group: {rel: sha256_file(path) for rel, path in files.items()}
             for group, files in chapter_code_files(edition, chapter.id).items()}
-    return {
+    out = {
         "format": RUN_RECORD_FORMAT,
         "notebook": {"file": shown_path(chapter.notebook, root), "sha256": sha256_file(chapter.notebook)},
         "params": {"file": shown_path(edition.path, root), "sha256": params_digest(view),
@@ -392,6 +392,30 @@ def chapter_inputs(edition: Edition, chapter, inputs: dict[str, Any] | None = No
         "data": data,
         "code": code,
     }
+    previous = _previous_inputs(edition, chapter.id)
+    if previous is not None:
+        out["previous"] = previous
+    return out
+
+
+def _previous_inputs(edition: Edition, chapter_id: str) -> dict[str, Any] | None:
+    """What the chapter reads of the previous edition (``spiegel.development``): its params (the
+    chapter's view) and data files; None when the chapter compares with no previous edition."""
+    from spiegel import development
+    from spiegel.params import chapter_view, load_params
+
+    if not development.key_figures(edition, chapter_id):
+        return None
+    path = development.previous_params_path(edition)
+    if path is None or not path.is_file():
+        return {"params": {"file": shown_path(path, edition.root) if path else None, "sha256": ABSENT}}
+    previous = load_params(path)
+    if chapter_id not in [c.id for c in previous.chapters]:
+        return {"params": {"file": shown_path(path, edition.root), "sha256": sha256_file(path)}, "data": {}}
+    own = next(c for c in previous.chapters if c.id == chapter_id)
+    return {"params": {"file": shown_path(path, edition.root), "sha256": params_digest(chapter_view(previous.raw, chapter_id))},
+            "data": {sid: {"file": shown_data_path(previous.sources[sid].path, edition.root),
+                           "sha256": sha256_file(previous.sources[sid].path)} for sid in own.sources}}
 
 
 def _named(items: list[str], what: str) -> list[str]:
@@ -432,6 +456,16 @@ def input_changes(recorded: dict[str, Any], current: dict[str, Any]) -> list[str
                                   {k: v["sha256"] for k, v in cd.items()}):
         shown = (cd.get(sid) or rd.get(sid) or {}).get("file", sid)
         out.append(f"data {sid} {how} ({shown})" if how == "changed" else f"data {sid} {how}")
+    rp, cp = recorded.get("previous"), current.get("previous")
+    if rp != cp:
+        if rp is None or cp is None:
+            out.append("the comparison with the previous edition " + ("added" if rp is None else "removed"))
+        else:
+            if (rp.get("params") or {}).get("sha256") != (cp.get("params") or {}).get("sha256"):
+                out.append(f"previous edition's params changed ({cp['params'].get('file')})")
+            for sid, how in _changed_keys({k: (v or {}).get("sha256") for k, v in (rp.get("data") or {}).items()},
+                                          {k: v["sha256"] for k, v in (cp.get("data") or {}).items()}):
+                out.append(f"previous edition's data {sid} {how}")
     rc, cc = recorded.get("code") or {}, current["code"]
     for group, label in (("chapter", "chapter code"), ("shared", "shared code")):
         files = [f"{label} {rel} {how}" for rel, how in _changed_keys(rc.get(group) or {}, cc[group])]

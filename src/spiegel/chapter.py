@@ -7,7 +7,8 @@ The setup cell of every chapter is::
 
 which reads the edition's params, loads the chapter's sources through its module
 (``spiegel.chapters.<id>``: ``load(edition)``), computes the findings register
-(``findings(data)``) and switches charts to static SVG. The edition it hands the chapter is the
+(``findings(data)``, with the key figures' development since the previous edition,
+``spiegel.development``) and switches charts to static SVG. The edition it hands the chapter is the
 chapter's view of the params (``Edition.for_chapter``): another chapter's ``analysis`` section,
 a source the chapter does not list and another chapter's notebook are refused with a
 ``ChapterScopeError`` naming the key, so the build's fingerprint of the chapter's inputs
@@ -71,11 +72,15 @@ def open(params_path: str | Path, chapter_id: str) -> Session:  # noqa: A001 - r
     """Set a chapter up: its view of the params, data, findings register, static charts."""
     from spiegel import charts
 
+    from spiegel import development
+
     charts.enable()  # first: vl-convert starts in the background while the data loads
     edition = load_params(params_path).for_chapter(chapter_id)
     module = module_for(chapter_id)
     data = module.load(edition)
-    return Session(chapter_id, edition, module, data, module.findings(data))
+    register = module.findings(data)
+    development.add_to(register, edition, chapter_id)  # against the previous edition, where params say so
+    return Session(chapter_id, edition, module, data, register)
 
 
 def filled_text(edition: Edition, chapter_id: str, data: Any = None) -> list[str]:

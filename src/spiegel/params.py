@@ -247,6 +247,13 @@ class StatisticsSpec(_Model):
                               description="a number between 0.5 and 1, exclusive (the level of the confidence intervals, e.g. 0.95)")
 
 
+class DevelopmentSpec(_Model):
+    previous: Year = Field(description="a year: the edition compared with (its params/<year>.yml and data must exist)")
+    key_figures: dict[ChapterId, list[Text]] = Field(
+        default_factory=dict,
+        description="a mapping of chapter id to a list of finding ids (figures its register holds) compared with the previous edition")
+
+
 class ParamsModel(_Model):
     """The schema of ``params/<edition>.yml``."""
 
@@ -279,6 +286,15 @@ class ParamsModel(_Model):
         default_factory=dict, description="a mapping of chapter id to that chapter's analysis choices (a mapping)")
     book: BookSpec = Field(default_factory=BookSpec,
                            description="the pages around the chapters: front, back, cited, bibliography, reactions")
+    development: DevelopmentSpec | None = Field(
+        None, description="a mapping with previous (the edition compared with) and key_figures per chapter")
+
+    @model_validator(mode="after")
+    def _previous_is_earlier(self):
+        if self.development is not None and self.development.previous >= self.edition:
+            _fail("development.previous {previous} is not allowed; must be an edition before this one ({edition})",
+                  previous=self.development.previous, edition=self.edition)
+        return self
 
     @field_validator("publication_date")
     @classmethod
@@ -585,7 +601,8 @@ def scoped_params(raw: Mapping[str, Any], chapter_id: str, params_file: str = "t
     - ``chapters[j].notebook`` / ``chapters[j].sources`` of another chapter (its ``id`` and
       ``number`` stay visible);
     - ``book``, ``ministry``, ``publication_number``, ``publisher_address``: the pages around the
-      chapters and the covers, which only the render reads (left out of the view).
+      chapters and the covers, which only the render reads (left out of the view);
+    - ``development.key_figures.<other chapter>`` (left out; ``previous`` stays).
 
     Everything else (title, edition, disclosure_threshold, statistics, periods, waves, seed, ...) is
     shared by every chapter. The build's fingerprint of a chapter's params is taken over exactly
@@ -640,6 +657,10 @@ def scoped_params(raw: Mapping[str, Any], chapter_id: str, params_file: str = "t
             for k in ("notebook", "sources", *c) if k not in keep}
         shown.append(Scoped(keep, refused_keys))
     view["chapters"] = shown
+    development = raw.get("development")
+    if isinstance(development, Mapping):  # the previous edition, and only this chapter's key figures
+        figures = development.get("key_figures") or {}
+        view["development"] = {**development, "key_figures": {chapter_id: figures[chapter_id]} if chapter_id in figures else {}}
     return view
 
 

@@ -312,6 +312,113 @@ def f_month_name(period: Any) -> str:
     return fmt.month(str(period)).split()[0]
 
 
+# --------------------------------------------------------------------------------------------
+# filters: development since the previous edition (spiegel.development)
+
+
+def _development_sides(x: Any, filter_name: str) -> tuple[Figure, Figure]:
+    """(this edition's figure, the previous edition's) of an ``ontw_`` finding."""
+    from spiegel.development import PREFIX
+
+    if isinstance(x, Comparison) and x.id.startswith(PREFIX):
+        return x.a, x.b  # type: ignore[return-value]
+    if isinstance(x, Change) and x.id.startswith(PREFIX):
+        return x.after, x.before  # type: ignore[return-value]
+    raise _need(filter_name, x, "a development since the previous edition (an ontw_ finding)")
+
+
+def _figure_value(f: Figure) -> str:
+    if f.unit == "share":
+        return fmt.pct(f.value)
+    if f.unit == "count":
+        return fmt.number(f.value)
+    return fmt.grade(f.value)
+
+
+def _development_verdict(x: Finding) -> str:
+    """In words: what the comparison says (never a direction without a test that carries it)."""
+    if isinstance(x, Comparison):
+        return "significant hoger" if x.higher else "significant lager" if x.lower else "geen significant verschil"
+    change = {"up": "gestegen", "down": "gedaald", "flat": "vrijwel gelijk gebleven"}[x.direction]  # type: ignore[attr-defined]
+    return f"{change} (een registercijfer, zonder steekproefonzekerheid)"
+
+
+def f_development(x: Any) -> str:
+    """One key figure against the previous edition: "Zoekt actief naar werk: 20% in 2023, tegen 24%
+    in 2022; significant lager." Withheld: "…: niet gevraagd in 2023; geen vergelijking mogelijk."."""
+    now, before = _development_sides(x, "ontwikkeling_zin")
+    label = fmt.capitalize(x.label or now.label)
+    if x.suppressed:
+        return f"{label}: {x.reason}; geen vergelijking mogelijk."
+    return (f"{label}: {_figure_value(now)} in {now.wave}, tegen {_figure_value(before)} in {before.wave}; "
+            f"{_development_verdict(x)}.")
+
+
+def f_development_summary(items: Sequence[Any]) -> str:
+    """How many of the survey key figures differ significantly from the previous edition, in words."""
+    items = [i[1] if isinstance(i, tuple) else i for i in items]
+    for i in items:
+        _development_sides(i, "ontwikkeling_samenvatting")
+    tested = [i for i in items if isinstance(i, Comparison) and not i.suppressed]
+    significant = [i for i in tested if i.significant]
+    withheld = [i for i in items if i.suppressed]
+    parts = []
+    if tested:
+        k, n = len(significant), fmt.words(len(tested))
+        if len(tested) == 1:
+            parts.append("Het kerncijfer uit enquêtes dat beide edities meten, verschilt "
+                         f"{'' if k else 'niet '}significant van de vorige editie")
+        elif k == 0:
+            parts.append(f"Geen van de {n} kerncijfers uit enquêtes die beide edities meten, verschilt significant "
+                         "van de vorige editie")
+        else:
+            verb = "verschilt" if k == 1 else "verschillen"
+            parts.append(f"Van de {n} kerncijfers uit enquêtes die beide edities meten, {verb} er {fmt.words(k)} "
+                         "significant van de vorige editie")
+    registers = [i for i in items if isinstance(i, Change) and not i.suppressed]
+    if registers:
+        parts.append(f"{fmt.words(len(registers))} {'is een registercijfer' if len(registers) == 1 else 'zijn registercijfers'}, "
+                     "zonder steekproefonzekerheid")
+    if withheld:
+        parts.append(f"{fmt.words(len(withheld))} {'is' if len(withheld) == 1 else 'zijn'} niet in beide edities "
+                     "te vergelijken")
+    return fmt.capitalize("; ".join(parts) + ".") if parts else ""
+
+
+def _difference(x: Finding) -> str:
+    if isinstance(x, Comparison):
+        diff = x.diff or 0
+        shown = fmt.pp(abs(diff)) if x.a.unit == "share" else fmt.number(abs(diff), 1)  # type: ignore[union-attr]
+    else:
+        diff = x.relative  # type: ignore[attr-defined]
+        shown = fmt.pct(abs(diff), 1)
+    zero = not any(ch in "123456789" for ch in shown)  # rounds to nothing: no sign
+    return shown if zero else ("+" if diff > 0 else "−") + shown
+
+
+def f_development_table(items: Sequence[Any], caption: str) -> str:
+    """The key figures as a Markdown table: Hoofdstuk, Kerncijfer, this edition, the previous one,
+    Verschil, Significant? (``items``: (chapter title, finding) pairs or findings)."""
+    rows = [i if isinstance(i, tuple) else ("", i) for i in items]
+    if not rows:
+        return ""
+    now0, before0 = _development_sides(rows[0][1], "kerncijfertabel")
+    year, previous = next((_development_sides(f, "kerncijfertabel")[0].wave for _, f in rows), None), before0.wave
+    head = ["Hoofdstuk", "Kerncijfer", str(year), str(previous), "Verschil", "Significant?"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["--:"] * 3 + ["---"]) + "|"]
+    for chapter, f in rows:
+        now, before = _development_sides(f, "kerncijfertabel")
+        label = fmt.capitalize(f.label or now.label).replace("|", "/")
+        if f.suppressed:
+            cells = [withheld(now) if not now.shown else _figure_value(now),
+                     withheld(before) if not before.shown else _figure_value(before), "", f.reason or ""]
+        else:
+            significant = ("ja" if f.significant else "nee") if isinstance(f, Comparison) else "registercijfer"
+            cells = [_figure_value(now), _figure_value(before), _difference(f), significant]
+        lines.append("| " + " | ".join([chapter, label, *cells]) + " |")
+    return "\n".join(lines) + f"\n\n: {caption}\n"
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "pct": _guard(f_pct),
     "number": _guard(f_number),
@@ -335,6 +442,9 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "capitalize": f_capitalize,
     "month": f_month,
     "month_name": f_month_name,
+    "ontwikkeling_zin": f_development,
+    "ontwikkeling_samenvatting": f_development_summary,
+    "kerncijfertabel": f_development_table,
 }
 
 
@@ -382,7 +492,8 @@ class Where:
 
 def context(register: Register, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What a chapter's text can name: every finding by id, ``params`` (the edition's params
-    file), ``bron(...)`` (the source line of sources), ``threshold`` and ``alpha``."""
+    file), ``bron(...)`` (the source line of sources), ``threshold`` and ``alpha``, and
+    ``ontwikkeling`` (the key figures' developments since ``vorige_editie``; empty without one)."""
     params = dict(params or {})
     sources = params.get("sources", {}) or {}
 
@@ -393,9 +504,12 @@ def context(register: Register, params: Mapping[str, Any] | None = None) -> dict
         names = list(dict.fromkeys(sources[s]["bron"] for s in ids))
         return "Bron: " + "; ".join(names) + "."
 
+    from spiegel import development
+
     ctx: dict[str, Any] = {f.id: f for f in register}
+    found = development.developments(register)
     ctx.update(params=params, bron=bron, threshold=register.threshold, alpha=register.alpha,
-               edition=register.edition)
+               edition=register.edition, ontwikkeling=found, vorige_editie=development.previous_year(found))
     return ctx
 
 

@@ -482,6 +482,29 @@ def _write_downloads(edition: Any, chapters: list[ChapterSource], registry: dict
     write_downloads(target, chapters, registry, title=edition.title, publisher=edition.raw.get("publisher", ""),
                     date=day, date_text=dutch_date(day), edition=str(edition.edition),
                     threshold=threshold, synthetic=synthetic, pdf=pdf_name(edition))
+    _write_key_figures(edition, target, synthetic, dutch_date(day))
+
+
+def _write_key_figures(edition: Any, target: Path, synthetic: bool, date_text: str) -> None:
+    """``cijfers/kerncijfers-<edition>.csv``: the key figures against the previous edition (when the
+    params compare with one; spiegel.development), the numbers of the Kerncijfers page."""
+    if not (getattr(edition, "raw", {}) or {}).get("development"):
+        return
+    from spiegel.development import previous_year
+    from spiegel.render.downloads import key_figures_csv
+    from spiegel.render.notebook import DOWNLOAD_DIR
+    from spiegel.render.pages import Book, key_figure_rows, key_figures_csv_name
+
+    rows = key_figure_rows(edition, Book(edition).chapter_registers)
+    if not rows:
+        return
+    folder = target / DOWNLOAD_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    publisher = edition.raw.get("publisher", "")
+    line = f"{edition.title}" + (f", {publisher}" if publisher else "") + (f", {date_text}" if date_text else "")
+    title = f"Kerncijfers {edition.edition} en {previous_year([f for _, f in rows])}"
+    (folder / key_figures_csv_name(edition)).write_text(
+        key_figures_csv(rows, title=title, edition_line=line, synthetic=synthetic), encoding="utf-8", newline="")
 
 
 def _book_typst(edition: Any, work: Path, typst_bodies: list[str], facts: dict[str, Any]) -> Path:

@@ -39,7 +39,9 @@ import jinja2.nodes
 import yaml
 
 from spiegel import fmt
+from spiegel.development import previous_year
 from spiegel.findings import Finding, FindingsError, Register
+from spiegel.render.notebook import DOWNLOAD_DIR
 from spiegel.params import BookPage, Edition
 from spiegel.text import ENV, TextError, context, join_nl, render, typed_numbers
 
@@ -240,7 +242,9 @@ class Book:
 
     def context(self) -> dict[str, Any]:
         """The names a page can use: each chapter id, ``cited``, ``chapters``, ``methods_table``,
-        ``reactions``, ``params``, ``bron`` and the rest of a chapter's text context."""
+        ``reactions``, ``params``, ``bron``, ``ontwikkeling`` (every chapter's key figures against
+        ``vorige_editie``, as (chapter number, finding) pairs; ``kerncijfers_csv`` is their download)
+        and the rest of a chapter's text context."""
         ctx = context(cited_register(self.edition), self.edition.raw)
         ctx = {k: v for k, v in ctx.items() if not isinstance(v, Finding)}
         ctx["cited"] = ChapterFindings("cited", cited_register(self.edition), "book.cited")
@@ -255,6 +259,9 @@ class Book:
         ctx["methods_table"] = lambda: methods_table(self.edition, self.rows)
         ctx["reactions"] = [{"organisation": r.organisation, "date": fmt_date(r.date), "example": r.example}
                             for r in self.edition.reactions]
+        ctx["ontwikkeling"] = key_figure_rows(self.edition, regs)
+        ctx["vorige_editie"] = previous_year([f for _, f in ctx["ontwikkeling"]])
+        ctx["kerncijfers_csv"] = f"{DOWNLOAD_DIR}/{key_figures_csv_name(self.edition)}"
         return ctx
 
     def fill(self, page: BookPage, ctx: Mapping[str, Any], number: int | None) -> FilledPage:
@@ -302,6 +309,19 @@ class PageWhere:
 
     def __str__(self) -> str:
         return self.file
+
+
+def key_figure_rows(edition: Edition, registers: Mapping[str, Register]) -> list[tuple[str, Finding]]:
+    """(chapter number, development) for every chapter's key figures, in chapter order."""
+    from spiegel.development import developments
+
+    return [(str(c.number), f) for c in sorted(edition.chapters, key=lambda c: c.number)
+            if c.id in registers for f in developments(registers[c.id])]
+
+
+def key_figures_csv_name(edition: Edition) -> str:
+    """The key-figure table's download: ``kerncijfers-<edition>.csv`` in the book's ``cijfers/``."""
+    return f"kerncijfers-{edition.edition}.csv"
 
 
 def fill_pages(edition: Edition, registers: Mapping[str, Register] | None = None,
