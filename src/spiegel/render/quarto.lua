@@ -454,10 +454,19 @@ local pass_outputs = {
 
 -- Tables written in Markdown prose, and Markdown figures, must not become Typst figures:
 -- that would shift the numbering of the labelled floats.
+-- Their caption (": Bronnen van deze editie" under the table) stays, unnumbered: a <caption> in
+-- HTML, a bold line above the table in Typst.
 local pass_plain_floats = {
   Table = function(tbl)
-    if is_typst then return render_table(tbl) end
+    local caption = pandoc.utils.blocks_to_inlines(tbl.caption.long or {})
+    if is_typst then
+      local out = pandoc.Blocks({})
+      if #caption > 0 then out:insert(pandoc.Para({ pandoc.Strong(caption) })) end
+      out:insert(render_table(tbl))
+      return out
+    end
     local t = clean_table(tbl)
+    if #caption > 0 then t.caption = pandoc.Caption({ pandoc.Plain(caption) }) end
     return pandoc.Div({ t }, pandoc.Attr("", { "sp-table-wrap" }))
   end,
   Figure = function(fig)
