@@ -364,9 +364,12 @@ def mask_numbers(sentence: str) -> str:
     """The sentence with every number replaced by ``#``: digits ("1.234,5", "57%", "2022"),
     Dutch number words ("achttien", "Zevenenzestig procent"), fraction phrases ("één op de drie",
     "ruim de helft") and their qualifiers; whitespace normalised. Two sentences with the same mask
-    differ only in numbers."""
+    differ only in numbers. A number in brackets after its words is dropped, and "# van de
+    klanten" reads "# klanten", so one share worded as a fraction or as a percentage is the same
+    mask."""
     text = sentence.replace("\u00ad", "").replace("\u00a0", " ")
     text = _NUMBER.sub("#", text)
+    text = re.sub(r"\bEén", "één", text)  # Dutch sentence-initial capital (fmt.capitalize)
     text = re.sub(r"\b(?:de|een)\s+(helft|kwart)\b", r"\1", text, flags=re.IGNORECASE)
     text = _WORD_RE.sub("#", text)
     text = re.sub(r"#\s+op\s+de\s+#", "#", text)
@@ -375,6 +378,10 @@ def mask_numbers(sentence: str) -> str:
         text = _QUALIFIED.sub("#", text)
         text = _UNIT_AFTER.sub("#", text)
     text = _HASHES.sub("#", text)
+    # the same share worded either way: "vier op de tien ondernemers (40%)" and "zesenveertig
+    # procent van de ondernemers" are both "# ondernemers"
+    text = re.sub(r"\s*\(\s*#\s*\)", "", text)
+    text = re.sub(r"#\s+van\s+de\s+", "# ", text)
     return " ".join(text.split())
 
 
