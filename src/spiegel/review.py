@@ -509,10 +509,22 @@ def page_texts(built: Built) -> dict[str, tuple[str, str]]:
 
     from spiegel.render.pages import fill_pages
 
+    from spiegel.render.notebook import cell_options
+
     out: dict[str, tuple[str, str]] = {}
     for chapter in sorted(built.edition.chapters, key=lambda c: c.number):
         nb = nbformat.read(built.notebooks[chapter.id], as_version=4)
-        text = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        parts = []
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                parts.append(cell.source)
+            elif cell.cell_type == "code":  # the captions of tables and figures are text too
+                try:
+                    options = cell_options(cell.source)[0]
+                except ValueError:
+                    continue
+                parts += [str(options[k]) for k in ("tbl-cap", "fig-cap") if options.get(k)]
+        text = "\n\n".join(parts)
         title = next((s for s in sentences(text)[:1]), chapter.id)
         out[chapter.id] = (f"{chapter.number} {title}", text)
     rows = {d["dataset"]: int(d["rows"]) for d in (_validation(built).get("datasets") or [])
@@ -538,8 +550,22 @@ def compare_text(old: Built, new: Built) -> tuple[list[SentenceChange], list[str
             continue
         changes += diff_sentences(sentences(po[key][1]), sentences(pn[key][1]), key, pn[key][0])
     for built in (old, new):
-        notes += _page_files_changed(built)
+        notes += _page_files_changed(built) + _chapters_after_the_book(built)
     return changes, notes
+
+
+def _chapters_after_the_book(built: Built) -> list[str]:
+    """Chapters executed again after the edition's book was rendered (``make notebooks``): their
+    registers and text here are newer than the book."""
+    from spiegel.buildstate import sha256_file
+
+    recorded = built.manifest.get("notebooks") or {}
+    stale = [cid for cid, path in built.notebooks.items()
+             if (recorded.get(cid) or {}).get("executed_sha256") not in (None, sha256_file(path))]
+    if not stale:
+        return []
+    return [f"hoofdstuk {', '.join(stale)} van {built.year} is opnieuw uitgevoerd na de bouw van het boek; cijfers en "
+            f"tekst hier zijn die van de laatste uitvoering (make report EDITION={built.year} om het boek bij te werken)"]
 
 
 def _page_files_changed(built: Built) -> list[str]:
