@@ -245,7 +245,9 @@ def test_a_key_figure_has_the_old_and_new_value_plain_pandas_computes(reviewed):
     assert row["p_value"] == pytest.approx(2 * norm.sf(abs(z)), rel=1e-3) and row["significant"] is (row["p_value"] < 0.05)
     moved = _section(reviewed.md, "Kerncijfers die meer bewogen dan hun onzekerheid")
     line = next(x for x in moved.splitlines() if "(te_weinig_persoonlijke_gesprekken)" in x)
-    assert f"| {fmt.pct(old, 1)} | {fmt.pct(new, 1)} | +{fmt.pp(new - old, 1)} |" in line and line.endswith("| ja |")
+    assert f"| {fmt.pct(old, 1)} | {fmt.pct(new, 1)} | +{fmt.pp(new - old, 1)} |" in line and "| ja |" in line
+    assert line.endswith(f"| {fmt.number(row['old_ci'][0] * 100, 1)}–{fmt.pct(row['old_ci'][1], 1)} "
+                         f"| {fmt.number(row['new_ci'][0] * 100, 1)}–{fmt.pct(row['new_ci'][1], 1)} |")
     # a count: relative change
     n_km = [len(_csv(project, y, "klantmanagers_pw.csv")) for y in (2022, 2023)]
     row = _row(rows, "n_klantmanagers_vragenlijst")

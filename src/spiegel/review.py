@@ -816,10 +816,21 @@ def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]
 def _figure_cells(r: FigureRow) -> list[str]:
     return [r.chapter, f"{r.label} ({r.id})", _value_text(r.unit if "→" not in r.unit else "mean", r.old),
             _value_text(r.unit if "→" not in r.unit else "mean", r.new), change_text(r), _p(r.p_value),
-            _yes_no(r.significant)]
+            _yes_no(r.significant), _interval_text(r.unit, r.old_ci), _interval_text(r.unit, r.new_ci)]
 
 
-FIGURE_HEADER = ("Hoofdstuk", "Cijfer", "{old}", "{new}", "Verandering", "p", "Significant")
+def _interval_text(unit: str, ci: Sequence[float | None]) -> str:
+    """A confidence interval as "21,8–28,2%" (shares) or "6,91–7,12"; "—" without one."""
+    low, high = ci
+    if low is None or high is None:
+        return "—"
+    if unit == "share":
+        return f"{fmt.number(low * 100, 1)}–{fmt.pct(high, 1)}"
+    return f"{fmt.number(low, 2)}–{fmt.number(high, 2)}"
+
+
+FIGURE_HEADER = ("Hoofdstuk", "Cijfer", "{old}", "{new}", "Verandering", "p", "Significant", "Interval {old}",
+                 "Interval {new}")
 
 
 def sections(rv: Review) -> list[tuple[str, str, list[str], list[list[str]] | None]]:
@@ -830,8 +841,9 @@ def sections(rv: Review) -> list[tuple[str, str, list[str], list[list[str]] | No
         ("Kerncijfers die meer bewogen dan hun onzekerheid",
          f"Cijfers die beide edities tonen. Aandelen: z-toets op twee steekproeven (effectieve n), gemiddelden en "
          f"rapportcijfers: Welch-toets (standaardfout uit het betrouwbaarheidsinterval), bij alpha {alpha} van "
-         f"{rv.new}; aantallen: relatieve verandering voorbij de tolerantie. Verandering van aandelen in "
-         f"procentpunt.",
+         f"{rv.new}; aantallen en registercijfers zonder interval: relatieve verandering voorbij de tolerantie "
+         f"van het hoofdstuk. Verandering van aandelen in procentpunt; de intervallen zoals de edities ze "
+         f"publiceren.",
          header, [_figure_cells(r) for r in rv.moved]),
         ("Toetsen en trends met een andere uitkomst",
          "Vergelijkingen (richting, significantie), trends en veranderingen waarvan de conclusie verschilt.",
@@ -892,7 +904,12 @@ def summary_lines(rv: Review) -> list[str]:
             f"{len(rv.conclusions)} toetsen/trends met een andere uitkomst",
             f"{len(rv.withheld) + len(rv.only_one)} cijfers ontbreken of worden niet getoond in één editie",
             f"{len(rv.sentences)} zinnen met andere woorden",
-            f"{len(rv.params)} gewijzigde parameters, {len(rv.contracts)} datacontracten, {len(rv.sources)} bronnen"]
+            f"{len(rv.params)} gewijzigde parameters, {_n(len(rv.contracts), 'datacontract', 'datacontracten')}, "
+            f"{_n(len(rv.sources), 'bron', 'bronnen')}"]
+
+
+def _n(n: int, one: str, more: str) -> str:
+    return f"{n} {one if n == 1 else more}"
 
 
 def to_markdown(rv: Review) -> str:
