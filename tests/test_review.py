@@ -28,6 +28,7 @@ from spiegel.review import (
     ReviewError,
     _figure_row,
     choose_editions,
+    compare_contracts,
     compare_params,
     compare_sources,
     diff_sentences,
@@ -115,6 +116,39 @@ def test_sources_whose_file_sha_or_rows_differ(tmp_path):
                 {"x": 10, "y": 5, "z": 8})
     got = {s.source: s.differs for s in compare_sources(old, new)}
     assert got == {"y": ["bestand", "sha256"], "z": ["rijen"]}
+
+
+def test_contracts_whose_file_or_rules_for_the_edition_differ(tmp_path):
+    (tmp_path / "data_contracts").mkdir()
+    columns = {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": ["id", "oud"], "exact_match": True}}
+    codes = {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "oud", "value_set": ["ja", "nee"]}}
+    new_rule = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "nieuw"}}
+    contracts = {
+        "plain": {"name": "plain", "expectations": [columns]},
+        "moved": {"name": "moved", "expectations": [columns, codes],
+                  "editions": {2023: {"columns_dropped": ["oud"], "columns_added": ["nieuw"], "expectations": [new_rule]}}},
+        "edited": {"name": "edited", "expectations": [columns]},
+    }
+    for name, spec in contracts.items():
+        (tmp_path / "data_contracts" / f"{name}.yml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+
+    def built(year, shas):
+        return SimpleNamespace(year=year, manifest={"contracts": {k: {"file": f"data_contracts/{k}.yml", "sha256": v}
+                                                                  for k, v in shas.items()}},
+                               edition=SimpleNamespace(root=tmp_path, raw={"sources": {k: {"contract": k} for k in shas}}))
+
+    old = built(2022, {"plain": "a" * 64, "moved": "b" * 64, "edited": "c" * 64})
+    new = built(2023, {"plain": "a" * 64, "moved": "b" * 64, "edited": "d" * 64})
+    got = {c.source: c for c in compare_contracts(old, new)}
+    assert set(got) == {"moved", "edited"}
+    moved = got["moved"]
+    assert (moved.columns_added, moved.columns_dropped) == (["nieuw"], ["oud"])
+    assert moved.rules_added == ["expect_column_values_to_not_be_null(nieuw)"]
+    assert moved.rules_dropped == ["expect_column_values_to_be_in_set(oud)"]
+    assert moved.rules_changed == ["expect_table_columns_to_match_set"] and moved.old_sha256 == moved.new_sha256
+    assert "editions.2023" in moved.editions_section
+    edited = got["edited"]
+    assert (edited.old_sha256, edited.new_sha256) == ("c" * 64, "d" * 64) and not edited.columns_added
 
 
 def test_the_default_editions_are_the_newest_and_the_one_before(tmp_path):
