@@ -4,6 +4,7 @@
 #   make test            set up .venv if needed, then unit, integration and nbval tests
 #   make report EDITION=2022 / PARAMS=params/other.yml   another edition or params file
 #   make edition YEAR=2024 [FROM=2023]   start an edition: params/2024.yml from the newest (or FROM)
+#   make review [FROM=2022] [TO=2023]   what moved between two built editions -> _book/review-<from>-<to>.html
 #   make report JOBS=1   chapters one at a time (default: as many as the machine has cores)
 #   make report RENDERER=quarto   render with the Quarto CLI instead (where it is installed)
 # `make report` runs (execs, so signals reach it) `spiegel build`: every step whose inputs (by sha256 of their content, never by
@@ -23,7 +24,7 @@ SPIEGEL  := $(VENV)/bin/spiegel
 INSTALLED := $(VENV)/.installed
 BUILD    = @SPIEGEL_COMMAND="make $@" exec $(SPIEGEL) --params $(PARAMS) build $(if $(JOBS),--jobs $(JOBS))
 
-.PHONY: help report test venv data validate notebooks refresh-notebooks preview lab clean distclean params-file edition
+.PHONY: help report test venv data validate notebooks refresh-notebooks preview lab clean distclean params-file edition review
 .DEFAULT_GOAL := report
 .DELETE_ON_ERROR:
 
@@ -39,6 +40,8 @@ help:
 	@echo "  make lab                 open the chapters in JupyterLab (installed once into .venv)"
 	@echo "  make refresh-notebooks   store fresh outputs in the committed notebooks (what nbval checks; synthetic data only)"
 	@echo "  make edition YEAR=<year> start an edition: params/<year>.yml from the newest (FROM=<year>: from that one)"
+	@echo "  make review              what moved between two built editions (FROM=/TO=<year>; default the newest and the one before)"
+	@echo "                           -> _book/review-<from>-<to>.html and .md (outside both editions' books)"
 	@echo "  make venv                set up .venv with the pinned dependencies (the targets above do it)"
 	@echo "  make clean               remove build/ and _book/ (every edition's);  make distclean  also .venv and data/"
 	@echo ""
@@ -88,6 +91,13 @@ notebooks: params-file $(INSTALLED)
 edition: $(INSTALLED)
 	@test -n "$(YEAR)" || { echo "spiegel: name the year: make edition YEAR=<year> [FROM=<year>] (editions here: $(or $(EDITIONS),none))" >&2; exit 2; }
 	$(SPIEGEL) new-edition $(YEAR) $(if $(FROM),--from $(FROM))
+
+# The reviewer's overview between two built editions (spiegel review): key figures that moved more
+# than their uncertainty, sentences whose wording changed, params/contracts/sources that changed.
+# Reads both editions' books and build states, writes only _book/review-<from>-<to>.{html,md,json}
+# (or OUT=file.html|folder); an edition not built is named with the make report to run (exit 2).
+review: $(INSTALLED)
+	@$(SPIEGEL) review $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(OUT),--out $(OUT))
 
 # Store fresh outputs in the committed notebooks (what nbval compares against); synthetic data only.
 refresh-notebooks: validate

@@ -1,4 +1,4 @@
-"""Command line: ``spiegel build|synth|validate|run|render|publish|verify|lock|refresh|preview|new-edition``.
+"""Command line: ``spiegel build|synth|validate|run|render|publish|verify|lock|refresh|preview|new-edition|review``.
 
 Every command takes ``--params params/<edition>.yml`` (default: the newest edition, the highest
 ``params/<year>.yml`` of the project; its book is ``_book/<edition>/``). Errors are
@@ -188,6 +188,32 @@ def _new_edition(args) -> int:
     return 0
 
 
+def _review(args) -> int:
+    """``spiegel review --from <year> --to <year>``: the reviewer's overview between two built
+    editions (``spiegel.review``); exit code 2, naming the ``make report`` to run, when one is not built."""
+    from spiegel.params import project_root
+    from spiegel.review import ReviewError, review, summary_lines, write
+
+    root = project_root()
+    try:
+        result = review(root, args.from_year, args.to_year)
+        paths = write(root, result, Path(args.out) if args.out else None)
+    except ReviewError as exc:
+        for line in str(exc).splitlines():
+            print(f"spiegel review: {line}", file=sys.stderr)
+        return 2
+    print(f"spiegel review: editions {result.old} -> {result.new}:")
+    for line in summary_lines(result):
+        print(f"  {line}")
+    for kind in ("html", "md", "json"):
+        try:
+            shown = paths[kind].relative_to(Path.cwd().resolve())
+        except ValueError:
+            shown = paths[kind]
+        print(f"  {kind}: {shown}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="spiegel", description="Build the Spiegel Bestaanszekerheid.")
     p.add_argument("--params", default=None, help=f"edition params file (default: {DEFAULT_PARAMS})")
@@ -244,6 +270,14 @@ def parser() -> argparse.ArgumentParser:
     ne.add_argument("--from", dest="from_year", type=int, default=None,
                     help="the edition to start from (default: the newest before <year>)")
     ne.set_defaults(func=_new_edition, without_params=True)
+    rv = sub.add_parser("review", help="a reviewer's overview of what moved between two built editions "
+                                       "(_book/review-<from>-<to>.html and .md)")
+    rv.add_argument("--from", dest="from_year", type=int, default=None,
+                    help="the older edition (default: the one before --to)")
+    rv.add_argument("--to", dest="to_year", type=int, default=None, help="the newer edition (default: the newest)")
+    rv.add_argument("--out", default=None,
+                    help="an .html file or a folder (default: _book/review-<from>-<to>.html, outside both books)")
+    rv.set_defaults(func=_review, without_params=True)
     return p
 
 
