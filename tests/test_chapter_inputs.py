@@ -23,7 +23,7 @@ import pytest
 from spiegel import buildstate
 from spiegel.build import executed_path
 from spiegel.buildstate import (
-    chapter_code_files, chapter_inputs, params_digest, run_problems, stale_reasons, write_run_record,
+    chapter_code_files, chapter_inputs, input_changes, params_digest, run_problems, stale_reasons, write_run_record,
 )
 from spiegel.params import ChapterScopeError, Scoped, chapter_view, load_params
 
@@ -541,3 +541,34 @@ def test_a_contract_rule_may_not_read_an_analysis_choice(edition, key):
     with pytest.raises(contracts._ParamsProblem, match=f"a contract rule reads '{key}'"):
         contracts._param(run, key)
     assert contracts._param(run, "disclosure_threshold") == edition.disclosure_threshold
+
+
+def test_the_previous_editions_params_and_data_are_inputs_of_a_chapter_that_compares_with_them(root):
+    """spiegel.development reads the previous edition's params and files: a change there re-runs
+    the chapters that compare with it, and another chapter's key figures do not."""
+    import copy
+
+    from spiegel.params import Edition
+
+    ed = load_params(root / "params" / "2023.yml")
+    current = chapter_inputs(ed, "gemeenten")
+    previous = current["previous"]
+    assert previous["params"]["file"] == "params/2022.yml"
+    assert set(previous["data"]) == set(next(c for c in load_params(root / "params" / "2022.yml").chapters
+                                             if c.id == "gemeenten").sources)
+    recorded = copy.deepcopy(current)
+    recorded["previous"]["data"]["klanten_pw"]["sha256"] = "0" * 64
+    assert input_changes(recorded, current) == ["previous edition's data klanten_pw changed"]
+    recorded = copy.deepcopy(current)
+    recorded["previous"]["params"]["sha256"] = "0" * 64
+    assert input_changes(recorded, current) == ["previous edition's params changed (params/2022.yml)"]
+    recorded = copy.deepcopy(current)
+    del recorded["previous"]
+    assert input_changes(recorded, current) == ["the comparison with the previous edition added"]
+    # another chapter's key figures are not in this chapter's view
+    raw = copy.deepcopy(ed.raw)
+    raw["development"]["key_figures"]["gemeenten"] = raw["development"]["key_figures"]["gemeenten"][:1]
+    other = Edition(path=ed.path, root=ed.root, raw=raw)
+    assert chapter_inputs(other, "uwv")["params"] == chapter_inputs(ed, "uwv")["params"]
+    assert chapter_inputs(other, "gemeenten")["params"] != current["params"]
+    assert "previous" not in chapter_inputs(load_params(root / "params" / "2022.yml"), "gemeenten")

@@ -26,6 +26,8 @@ def project(tmp_path):
     """The params, contracts, notebooks and book pages of the project (what loading params needs)."""
     for folder in ("params", "data_contracts", "notebooks", "book"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
+    # a project whose newest edition is 2022 (the 2023 params that ship are what these tests make)
+    (tmp_path / "params" / "2023.yml").unlink()
     return tmp_path
 
 
@@ -279,3 +281,14 @@ def test_make_edition_starts_an_edition_and_names_what_to_fill_in(project):
     result = subprocess.run([str(ROOT / ".venv" / "bin" / "spiegel"), "new-edition", "2024", "--from", "2022"],
                             cwd=project / "notebooks", capture_output=True, text=True)
     assert result.returncode == 0 and (project / "params" / "2024.yml").is_file(), result.stderr
+
+
+def test_a_new_edition_compares_with_the_edition_it_starts_from(project):
+    """development.previous becomes the edition the params come from; the key figures stay."""
+    shutil.copy(ROOT / "params" / "2023.yml", project / "params" / "2023.yml")
+    target, source, marked = new_edition(2024, root=project)
+    assert source.name == "2023.yml"
+    old, new = _raw(source), _raw(target)
+    assert old["development"]["previous"] == 2022 and new["development"]["previous"] == 2023
+    assert new["development"]["key_figures"] == old["development"]["key_figures"]
+    assert not [k for k in marked if k.startswith("development")]

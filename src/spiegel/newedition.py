@@ -184,6 +184,9 @@ def derive(doc: Any, previous: int, year: int) -> list[str]:
                     elif part != "contract" and names_a_year(item):
                         spec[part] = mark(f"this edition's {part}", previous, item)
                         marked.append(where)
+        elif key == "development" and isinstance(value, dict):
+            if "previous" in value:
+                value["previous"] = previous  # compared with the edition it starts from; key figures kept
         elif key in KEPT:
             continue
         elif isinstance(value, dict):
