@@ -151,7 +151,7 @@ def _register_with_frames(cfg: dict, seed: int) -> tuple[pd.DataFrame, pd.DataFr
     in_voor = rng.random(n) < cfg["p_in_voor"]
     in_na = np.where(in_voor, rng.random(n) < (cfg["p_in_na"] - (1 - cfg["p_in_voor"])) / cfg["p_in_voor"], True)
     persons["in_periode_voor"], persons["in_periode_na"] = in_voor, in_na
-    months = {p: m.astype(str).to_numpy() for p, m in gemeenten.PERIOD_MONTHS.items()}
+    months = {p: pd.period_range(a, b, freq="M").astype(str).to_numpy() for p, (a, b) in cfg["months"].items()}
 
     def draw_months(period, k):
         profile = gemeenten.MONTH_PROFILE_NA if period == "na" else np.ones(len(months[period]))
@@ -186,7 +186,7 @@ def _register_with_frames(cfg: dict, seed: int) -> tuple[pd.DataFrame, pd.DataFr
         age_w = pop["leeftijd"].map(effects["leeftijd"]["na"]).to_numpy(float)
         ids = pop["persoon_id"].to_numpy()[gemeenten._pick(rng, age_w, k)]
         starts.append(pd.DataFrame({"persoon_id": ids, "voorziening": voorziening,
-                                    "startmaand": draw_months("na_2021", k)}))
+                                    "startmaand": draw_months("na_later", k)}))
     frame = pd.concat(starts, ignore_index=True).drop_duplicates(["persoon_id", "voorziening", "startmaand"])
     frame = frame.sort_values(["persoon_id", "voorziening", "startmaand"]).reset_index(drop=True)
     text = {"geslacht": "str", "leeftijd": "str", "herkomst": "str", "gemeentegrootte": "str"}

@@ -407,11 +407,18 @@ def cbs_bijstand(seed: int, edition: int) -> pd.DataFrame:
 # --------------------------------------------------------------------------- CBS: register
 
 HERKOMST = ("nederlands", "westers", "niet_westers")
-PERIOD_MONTHS = {
-    "voor": pd.period_range("2019-03", "2020-02", freq="M"),
-    "na": pd.period_range("2020-03", "2021-02", freq="M"),
-    "na_2021": pd.period_range("2021-03", "2021-06", freq="M"),
-}
+
+
+def period_months(cfg: dict) -> dict[str, pd.PeriodIndex]:
+    """The months the register's starts fall in, per period (``cbs_srg.months`` of the edition's
+    targets: first and last month of ``voor``, ``na`` and ``na_later``, the months after ``na``)."""
+    return {period: pd.period_range(first, last, freq="M") for period, (first, last) in cfg["months"].items()}
+
+
+def all_months(months: dict[str, pd.PeriodIndex]) -> np.ndarray:
+    """Every month of the periods, in order (``YYYY-MM`` text sorts chronologically)."""
+    return np.array(sorted({m for period in months.values() for m in period.astype(str)}), dtype=object)
+
 # Relative level of starts per calendar month in the year after March 2020 (lockdown dip, some
 # recovery from mid-2020, a second dip in the winter lockdown).
 MONTH_PROFILE_NA = np.array([0.45, 0.35, 0.6, 0.85, 0.9, 0.95, 1.0, 1.0, 0.85, 0.7, 0.75, 0.85])
@@ -456,17 +463,13 @@ def _pick(rng, weights: np.ndarray, k: int) -> np.ndarray:
     return np.argpartition(-keys, k - 1)[:k]
 
 
-#: Every month of the periods, in order (``YYYY-MM`` text sorts chronologically).
-ALL_MONTHS = np.array(sorted({m for months in PERIOD_MONTHS.values() for m in months.astype(str)}), dtype=object)
-
-
-def _month_positions(rng, period: str, k: int) -> np.ndarray:
+def _month_positions(rng, periods: dict[str, pd.PeriodIndex], every: np.ndarray, period: str, k: int) -> np.ndarray:
     """``k`` start months in ``period`` (the profile of the year after March 2020 for "na"), as
-    positions in ``ALL_MONTHS``."""
-    months = PERIOD_MONTHS[period]
+    positions in ``every`` (:func:`all_months`)."""
+    months = periods[period]
     profile = MONTH_PROFILE_NA if period == "na" else np.ones(len(months))
     drawn = rng.choice(len(months), size=k, p=profile / profile.sum())
-    return np.searchsorted(ALL_MONTHS, months.astype(str).to_numpy())[drawn]
+    return np.searchsorted(every, months.astype(str).to_numpy())[drawn]
 
 
 def _coded(rng, n: int, distribution: dict) -> tuple[np.ndarray, list[str]]:
@@ -499,6 +502,11 @@ def cbs_srg(seed: int, edition: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     persons, ``map``, ``groupby``, ``drop_duplicates``, ``sort_values``) in the same order, so
     the files are byte-identical to it for every seed (tests/test_synth.py checks the sha256)."""
     cfg = targets(edition)["cbs_srg"]
+    periods = period_months(cfg)
+    every = all_months(periods)
+    # the months of "voor" in the calendar months of "na_later" (its starts are compared with them)
+    later_months = {m[5:] for m in periods["na_later"].astype(str)}
+    same_months_voor = [m for m in periods["voor"].astype(str) if m[5:] in later_months]
     rng = rng_for(seed, "cbs_srg")
     n = cfg["persons"]
     comp = cfg["composition"]
@@ -522,7 +530,7 @@ def cbs_srg(seed: int, edition: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     voorzieningen = list(cfg["tabel_2"]) + list(cfg["other_rates"])
     v_names = sorted(voorzieningen)
     effects = cfg["group_effects"]
-    parts = []  # (persoon_id, voorziening position in v_names, month position in ALL_MONTHS)
+    parts = []  # (persoon_id, voorziening position in v_names, month position in every)
     for voorziening in voorzieningen:
         v = v_names.index(voorziening)
         for period in ("voor", "na"):
@@ -550,23 +558,23 @@ def cbs_srg(seed: int, edition: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             else:
                 rate = cfg["other_rates"][voorziening][0 if period == "voor" else 1]
                 chosen = _pick(rng, weight, int(round(rate * len(pop))))
-            parts.append((pop[chosen] + 1, v, _month_positions(rng, period, len(chosen))))
-        # March-June 2021: still below the level of the same months in 2019 (except LKS).
+            parts.append((pop[chosen] + 1, v, _month_positions(rng, periods, every, period, len(chosen))))
+        # The months after "na" (March-June 2021 in 2022): still below the level of the same
+        # months of "voor" (except LKS).
         level = cfg["monthly_level_2021"].get(voorziening, cfg["monthly_level_2021"]["default"])
-        before = ALL_MONTHS[parts[-2][2]]  # this voorziening's starts in the period voor
-        same_months_2019 = np.isin(before, ["2019-03", "2019-04", "2019-05", "2019-06"]).sum()
-        k = int(round(same_months_2019 * level))
+        before = every[parts[-2][2]]  # this voorziening's starts in the period voor
+        k = int(round(np.isin(before, same_months_voor).sum() * level))
         pop = members["na"]
         age_w = _lookup(codes["leeftijd"][pop], names["leeftijd"], effects["leeftijd"]["na"])
-        parts.append((pop[_pick(rng, age_w, k)] + 1, v, _month_positions(rng, "na_2021", k)))
+        parts.append((pop[_pick(rng, age_w, k)] + 1, v, _month_positions(rng, periods, every, "na_later", k)))
 
     # One row per distinct (person, voorziening, month), sorted by the three. The encoded keys are
     # unique after dropping duplicates, so sorting them gives the rows in exactly that order.
-    n_v, n_m = len(v_names), len(ALL_MONTHS)
+    n_v, n_m = len(v_names), len(every)
     key = np.concatenate([(ids.astype("int64") * n_v + v) * n_m + m for ids, v, m in parts])
     key.sort()
     key = key[np.r_[True, key[1:] != key[:-1]]]
     frame = pd.DataFrame({"persoon_id": key // (n_v * n_m),
                           "voorziening": _text(key // n_m % n_v, v_names),
-                          "startmaand": _text(key % n_m, ALL_MONTHS)})
+                          "startmaand": _text(key % n_m, every)})
     return persons, frame
