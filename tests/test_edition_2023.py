@@ -247,3 +247,21 @@ def test_building_2023_leaves_the_2022_book_and_build_state_byte_identical(built
     project, _, outputs_2022 = built
     assert tree(project / "_book" / "2022") == outputs_2022["book"]
     assert tree(project / "build" / "2022") == outputs_2022["build"]
+
+
+def test_the_data_step_of_2023_writes_the_2022_data_it_compares_with(root, tmp_path):
+    """A fresh clone builds the newest edition only; its chapters read 2022's files, so its data
+    step writes them as 2022's own build does (the bytes the synth fixture records)."""
+    import shutil
+
+    project = copy_project(root, tmp_path / "project")
+    shutil.rmtree(project / "data" / "2022")
+    result = make(project, "data", "EDITION=2023")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "sources of edition 2022, compared with" in output
+    recorded = json.loads(FIXTURE.read_text("utf-8"))["sha256"]["20220906"]
+    for sid, source in load_params(project / "params" / "2022.yml").sources.items():
+        assert sha256(source.path) == recorded[sid], sid
+    again = make(project, "data", "EDITION=2023")
+    assert again.returncode == 0 and "compared with" not in again.stdout + again.stderr  # nothing to write

@@ -121,33 +121,56 @@ def plan(edition: Edition, until: str) -> list[Step]:
 
 
 def missing_data(edition: Edition) -> list[str]:
-    """The real-data files the params name that do not exist (synthetic data is written by synth)."""
+    """The real-data files the params name that do not exist (synthetic data is written by synth),
+    also those of the edition the chapters compare with."""
     from spiegel.buildstate import shown_path
 
-    if edition.synthetic:
-        return []
-    return [f"{sid} ({shown_path(s.path, edition.root)})" for sid, s in edition.sources.items()
-            if not s.path.is_file()]
+    previous = _compared_edition(edition)
+    missing = [] if edition.synthetic else [f"{sid} ({shown_path(s.path, edition.root)})"
+                                            for sid, s in edition.sources.items() if not s.path.is_file()]
+    if previous is not None and not previous.synthetic:
+        missing += [f"{sid} of edition {previous.edition}, compared with ({shown_path(s.path, edition.root)})"
+                    for sid, s in previous.sources.items() if not s.path.is_file()]
+    return missing
 
 
 def _data_step(edition: Edition, step: Step, progress: Progress) -> None:
     """Synthetic data: written only where a file is missing or was written by other generator code
     or params (``spiegel.synth.stale_sources``, from ``data/.synthetic-manifest.json``, which
     survives ``make clean``). Real data: only checked to exist (before the build started)."""
-    if not edition.synthetic:
+    previous = _compared_edition(edition)
+    if not edition.synthetic and (previous is None or not previous.synthetic):
         progress.reused(step, f"{len(edition.sources)} files present")
         return
     from spiegel.synth import generate, stale_sources
 
-    stale = stale_sources(edition)
-    if not stale:
+    started = time.perf_counter()
+    written = 0
+    # this edition's data, and the synthetic data of the edition it compares with (spiegel.development
+    # reads them; written as that edition's own build writes them, byte for byte)
+    for ed, whose in ((edition, ""), (previous, f" of edition {previous.edition if previous else ''}, compared with")):
+        if ed is None or not ed.synthetic:
+            continue
+        stale = stale_sources(ed)
+        if not stale:
+            continue
+        shown = ", ".join(f"{sid} {why}" for sid, why in list(stale.items())[:3]) + (" ..." if len(stale) > 3 else "")
+        progress.say(step, f"writing {len(stale)} of {len(ed.sources)} sources{whose} ({shown})")
+        generate(ed, sorted(stale, key=list(ed.sources).index), log=_StepLog(progress, step), force=True)
+        written += len(stale)
+    if not written:
         progress.reused(step, f"{len(edition.sources)} files as written by this generator from these params")
         return
-    started = time.perf_counter()
-    shown = ", ".join(f"{sid} {why}" for sid, why in list(stale.items())[:3]) + (" ..." if len(stale) > 3 else "")
-    progress.say(step, f"writing {len(stale)} of {len(edition.sources)} sources ({shown})")
-    generate(edition, sorted(stale, key=list(edition.sources).index), log=_StepLog(progress, step), force=True)
-    progress.ran(step, _seconds(started), f"{len(stale)} sources written")
+    progress.ran(step, _seconds(started), f"{written} sources written")
+
+
+def _compared_edition(edition: Edition) -> Edition | None:
+    """The previous edition the chapters compare with (params ``development``), or None."""
+    from spiegel import development
+
+    if not any(development.key_figures(edition, c.id) for c in edition.chapters):
+        return None
+    return development.previous_edition(edition)
 
 
 class _StepLog:
