@@ -816,7 +816,7 @@ def live_holder(project: Path) -> dict | None:
 def test_a_concurrent_make_report_is_refused(built):
     project, _, _ = built
     change_notebook(project, "04_wsp.ipynb")  # the first build has a chapter to execute
-    first = subprocess.Popen(["make", "report"], cwd=project, env=_env(), start_new_session=True,
+    first = subprocess.Popen(["make", "report", f"EDITION={EDITION}"], cwd=project, env=_env(), start_new_session=True,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         info = wait_for(lambda: live_holder(project), timeout=120)
@@ -867,7 +867,7 @@ def test_a_signal_during_render_leaves_no_temporary_files_and_the_book_intact(bu
     sig = signal.SIGINT if how.startswith("SIGINT") else signal.SIGTERM
     force_render(project, how)
     before = book_files(project)
-    proc = subprocess.Popen(["make", "report"], cwd=project, env=_env(TMPDIR=str(tmp_path)), start_new_session=True,
+    proc = subprocess.Popen(["make", "report", f"EDITION={EDITION}"], cwd=project, env=_env(TMPDIR=str(tmp_path)), start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for(lambda: list((project / "_book").glob(f"{EDITION}.tmp-*")) and list(tmp_path.glob("spiegel-render-*")), timeout=300)
@@ -894,7 +894,7 @@ def test_a_signal_during_a_chapter_run_leaves_no_running_notebook(built, tmp_pat
     before = book_files(project)
     executed = state_dir(project) / "notebooks" / "04_wsp.ipynb"
     executed_before = executed.read_bytes()
-    proc = subprocess.Popen(["make", "report"], cwd=project, env=_env(TMPDIR=str(tmp_path)), start_new_session=True,
+    proc = subprocess.Popen(["make", "report", f"EDITION={EDITION}"], cwd=project, env=_env(TMPDIR=str(tmp_path)), start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for(lambda: list((project / "build").rglob("*.running.ipynb")), timeout=300)
