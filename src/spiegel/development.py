@@ -95,10 +95,7 @@ def previous_register(previous: Any, chapter_id: str) -> Register | None:
 
 
 def _shown(edition: Any) -> str:
-    try:
-        return Path(edition.path).resolve().relative_to(Path(edition.root).resolve()).as_posix()
-    except ValueError:
-        return str(edition.path)
+    return edition._shown_path()  # noqa: SLF001 - the params file as its own messages name it
 
 
 def _tested(f: Figure) -> bool:

@@ -396,26 +396,37 @@ def _difference(x: Finding) -> str:
     return shown if zero else ("+" if diff > 0 else "−") + shown
 
 
-def f_development_table(items: Sequence[Any], caption: str) -> str:
-    """The key figures as a Markdown table: Hoofdstuk, Kerncijfer, this edition, the previous one,
-    Verschil, Significant? (``items``: (chapter title, finding) pairs or findings)."""
-    rows = [i if isinstance(i, tuple) else ("", i) for i in items]
-    if not rows:
-        return ""
-    now0, before0 = _development_sides(rows[0][1], "kerncijfertabel")
-    year, previous = next((_development_sides(f, "kerncijfertabel")[0].wave for _, f in rows), None), before0.wave
+def development_rows(items: Sequence[Any]) -> tuple[list[str], list[list[str]]]:
+    """The key-figure table's header and rows, as printed (the Kerncijfers page and its CSV):
+    Hoofdstuk, Kerncijfer, this edition, the previous one, Verschil, Significant? (``items``:
+    (chapter number, finding) pairs or findings)."""
+    pairs = [i if isinstance(i, tuple) else ("", i) for i in items]
+    if not pairs:
+        return [], []
+    year = _development_sides(pairs[0][1], "kerncijfertabel")[0].wave
+    previous = _development_sides(pairs[0][1], "kerncijfertabel")[1].wave
     head = ["Hoofdstuk", "Kerncijfer", str(year), str(previous), "Verschil", "Significant?"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["--:"] * 3 + ["---"]) + "|"]
-    for chapter, f in rows:
+    rows = []
+    for chapter, f in pairs:
         now, before = _development_sides(f, "kerncijfertabel")
-        label = fmt.capitalize(f.label or now.label).replace("|", "/")
+        label = fmt.capitalize(f.label or now.label)
         if f.suppressed:
             cells = [withheld(now) if not now.shown else _figure_value(now),
                      withheld(before) if not before.shown else _figure_value(before), "", f.reason or ""]
         else:
             significant = ("ja" if f.significant else "nee") if isinstance(f, Comparison) else "registercijfer"
             cells = [_figure_value(now), _figure_value(before), _difference(f), significant]
-        lines.append("| " + " | ".join([chapter, label, *cells]) + " |")
+        rows.append([chapter, label, *cells])
+    return head, rows
+
+
+def f_development_table(items: Sequence[Any], caption: str) -> str:
+    """The key figures as a Markdown table with ``caption`` (see :func:`development_rows`)."""
+    head, rows = development_rows(items)
+    if not rows:
+        return ""
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["--:"] * 3 + ["---"]) + "|"]
+    lines += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows]
     return "\n".join(lines) + f"\n\n: {caption}\n"
 
 

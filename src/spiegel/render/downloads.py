@@ -286,16 +286,14 @@ def write_downloads(target: Path, chapters: list[Any], registry: dict[str, dict[
 def key_figures_csv(rows: list[tuple[str, Any]], *, title: str, edition_line: str, synthetic: bool) -> str:
     """The Kerncijfers table (``spiegel.development``) as CSV: Hoofdstuk, Kerncijfer, both editions'
     values, Verschil, Significant? — the cells exactly as the page prints them."""
-    from spiegel.text import f_development_table
+    from spiegel.text import development_rows
 
-    table = f_development_table(rows, title)
-    lines = [ln for ln in table.splitlines() if ln.startswith("|")]
-    cells = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in lines]
+    head, body = development_rows(rows)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([title])
-    writer.writerow(cells[0])
-    writer.writerows(cells[2:])  # (the second line is the Markdown alignment row)
+    writer.writerow(head)
+    writer.writerows(body)
     writer.writerow([])
     writer.writerow(["Significant: verschil met de vorige editie bij een toets op twee onafhankelijke steekproeven; "
                      "registercijfers hebben geen steekproefonzekerheid."])
