@@ -12,6 +12,7 @@ stops the build with a named error while the previous book stays as it was.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
@@ -27,6 +28,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import pdfread
 from spiegel.params import load_params
 
 
@@ -148,9 +150,13 @@ def built(built_project):
 
 
 def _pdf_text(pdf: Path) -> str | None:
+    """The PDF's text; None without poppler locally (the PDF checks are then left out), a failure
+    in CI."""
     if not shutil.which("pdftotext"):
+        if os.environ.get("CI"):
+            pytest.fail("poppler-utils (pdftotext) must be installed in CI (.ci/run)")
         return None
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return pdfread.text(pdf)
 
 
 def test_report_has_site_and_pdf_with_all_tables_and_figures(built):
@@ -218,11 +224,8 @@ def test_the_pdf_names_the_chapter_in_its_header_and_lists_three_levels(built):
     embedded."""
     project, _, _ = built
     pdf = project / BOOK / PDF
-    if shutil.which("pdftotext") is None or shutil.which("pdffonts") is None:
-        if os.environ.get("CI"):
-            pytest.fail("poppler-utils (pdftotext, pdffonts) must be installed in CI (.ci/run)")
-        pytest.skip("poppler-utils not installed")
-    pages = _pdf_text(pdf).split("\f")
+    pdfread.need_poppler()
+    pages = pdfread.text(pdf).split("\f")
     headers = [re.sub(r"\s+", " ", page.strip().splitlines()[0]) if page.strip() else "" for page in pages]
     opening = next(i for i, page in enumerate(pages) if re.search(r"^\s*3\s+Re-integratieondersteuning UWV\s*$", page, re.M)
                    and "Inhoudsopgave" not in page)
@@ -235,6 +238,53 @@ def test_the_pdf_names_the_chapter_in_its_header_and_lists_three_levels(built):
     families = {line.split()[0].split("+")[-1].split("-")[0] for line in fonts}
     assert "DejaVuSans" in families and families <= {"DejaVuSans", "DejaVuSansMono"}, families  # mono: the colophon's hashes
     assert all(" yes " in f" {line} " for line in fonts)  # embedded
+
+
+def _captions(book: Path) -> dict[str, str]:
+    """``{"Figuur 3": caption, "Tabel 1": caption}`` of every float, as the HTML pages show them."""
+    def plain(fragment: str) -> str:
+        text = html.unescape(re.sub(r"<[^>]+>", " ", fragment)).replace("\u00ad", "").replace("\u2019", "'")
+        return re.sub(r"\s+", " ", text).strip()
+
+    captions = {}
+    for page in book.glob("*.html"):
+        source = page.read_text("utf-8")
+        for tag in ("figcaption", "caption"):
+            for label, caption in re.findall(rf'<{tag}><span class="sp-float-label">((?:Figuur|Tabel) \d+)</span>'
+                                             rf"(.*?)</{tag}>", source, re.S):
+                captions[label] = plain(caption)
+    return captions
+
+
+def test_the_pdf_has_its_pages_outline_every_caption_and_every_figure_alt_text(built):
+    """What a reader's PDF tools see: a length like the published edition's, bookmarks for every
+    chapter and section, each Tabel/Figuur with the caption the site gives it, and each figure's
+    alt text starting with that caption."""
+    project, _, _ = built
+    book = project / BOOK
+    pdf = book / PDF
+    pdfread.need_poppler()
+    assert 55 <= pdfread.page_count(pdf) <= 95
+    outline = pdfread.outline(pdf, numbers=True)
+    for page in sorted(book.glob("0[1-7]_*.html")):  # every chapter, with its numbered sections
+        number = page.name[1]
+        title = html.unescape(re.search(r"<h1[^>]*>(.*?)</h1>", page.read_text("utf-8"), re.S).group(1))
+        title = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", title)).replace("\u00ad", "").strip()
+        assert any(item == title or item == f"{number} {title.removeprefix(number).strip()}" for item in outline), title
+        assert f"{number}.1" in " ".join(item.split()[0] for item in outline)
+    for front in ("Hoofdboodschap", "Samenvatting", "Literatuur"):
+        assert front in outline
+    captions = _captions(book)
+    for kind, at_least in (("Tabel", 7), ("Figuur", 25)):  # Tabel 7 and Figuur 25: chapter 5 (CHAPTER_FLOATS)
+        numbers = sorted(int(label.split()[1]) for label in captions if label.startswith(kind))
+        assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= at_least, (kind, numbers)
+    text = re.sub(r"\u00ad\s*", "", re.sub(r"\s+", " ", pdfread.text(pdf))).replace("\u2019", "'")  # hyphenated
+    missing = [label for label, caption in captions.items() if f"{label} {caption}" not in text]
+    assert not missing, missing
+    alts = [re.sub(r"\s+", " ", a) for a in pdfread.alt_texts(pdf.read_bytes())]
+    figures = {label: caption for label, caption in captions.items() if label.startswith("Figuur")}
+    without = [label for label, caption in figures.items() if not any(re.match(rf"{re.escape(caption)}\.? [A-Z]", a) for a in alts)]
+    assert not without, without
 
 
 def test_editing_a_summary_re_renders_only_the_book(built):

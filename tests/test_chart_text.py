@@ -5,7 +5,6 @@ tabel" alternative, and colours that differ at least 3:1 between neighbours."""
 from __future__ import annotations
 
 import re
-import zlib
 
 import numpy as np
 import pandas as pd
@@ -13,6 +12,7 @@ import pytest
 
 from spiegel import chartdata, charts, fmt
 
+import pdfread
 from test_downloads import make_book
 
 
@@ -133,26 +133,8 @@ def test_every_chart_has_a_toon_als_tabel_alternative(book):
         assert "<caption>" in table and 'scope="col"' in table and 'scope="row"' in table
 
 
-def _pdf_alt_texts(pdf: bytes) -> list[str]:
-    chunks = [pdf]
-    for m in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
-        try:
-            chunks.append(zlib.decompress(m.group(1)))
-        except zlib.error:
-            pass
-    found = []
-    for chunk in chunks:
-        for raw in re.findall(rb"/Alt\s*(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f]+>)", chunk):
-            if raw.startswith(b"<"):
-                data = bytes.fromhex(raw[1:-1].decode())
-                found.append(data.decode("utf-16") if data[:2] == b"\xfe\xff" else data.decode("latin-1"))
-            else:
-                found.append(raw[1:-1].decode("latin-1"))
-    return found
-
-
 def test_pdf_figures_carry_the_caption_and_description_as_alt_text(book):
-    alts = _pdf_alt_texts((book / "spiegel-bestaanszekerheid-2022.pdf").read_bytes())
+    alts = pdfread.alt_texts((book / "spiegel-bestaanszekerheid-2022.pdf").read_bytes())
     assert any(a.startswith("Invloed klant op ondersteuning. Gegroepeerd staafdiagram") for a in alts), alts
     assert any(a.startswith("Rapportcijfer. Staafdiagram: gemiddeld rapportcijfer per groep") for a in alts), alts
     assert any(a.startswith("Stellingen. Gestapeld staafdiagram") for a in alts), alts

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from test_build import make
 
+import pdfread
 from project_copy import copy_project
 from spiegel.findings import load
 from spiegel.params import load_params
@@ -220,22 +221,13 @@ def test_the_kerncijfers_page_and_its_csv_hold_every_key_figure(built, registers
     assert not (project / "_book" / "2022" / "cijfers" / "kerncijfers-2022.csv").exists()
 
 
-def _outline(pdf: Path) -> list[str]:
-    """The PDF's bookmarks (poppler's pdftohtml -xml), without section numbers."""
-    import subprocess
-
-    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", str(pdf)], capture_output=True, text=True,
-                         check=True).stdout
-    outline = xml[xml.find("<outline>"):]
-    return [re.sub(r"^[\d.]+\s+", "", html.unescape(t).strip()) for t in re.findall(r"<item[^>]*>([^<]*)", outline)]
-
-
 def test_the_two_editions_differ_in_structure_only_where_2023_compares_with_2022(built):
     project, *_ = built
     books = {year: project / "_book" / str(year) for year in (2022, 2023)}
+    pdfread.need_poppler()
     pages = {year: sorted(p.name for p in books[year].glob("*.html")) for year in books}
     assert sorted(set(pages[2023]) - set(pages[2022])) == ["kerncijfers.html"] and set(pages[2022]) <= set(pages[2023])
-    old, new = (_outline(books[y] / f"spiegel-bestaanszekerheid-{y}.pdf") for y in (2022, 2023))
+    old, new = (pdfread.outline(books[y] / f"spiegel-bestaanszekerheid-{y}.pdf") for y in (2022, 2023))
     added = list(new)
     for item in old:
         added.remove(item)  # every bookmark of 2022 is in 2023 ...

@@ -159,9 +159,11 @@ def test_cut_off_and_malformed_files_are_refused(tmp_path, text, problem):
     assert problem in _error(_csv(tmp_path, text))
 
 
-def test_not_utf8_is_refused_with_its_line(tmp_path):
-    path = _csv(tmp_path, "a,b\n1,x\n2,caf\xe9\n".encode("latin-1"))
-    assert "not valid UTF-8 (line 3" in _error(path)
+@pytest.mark.parametrize(("text", "line"), [("a,b\n1,x\n2,caf\xe9\n", 3), ("a,b\n1,x\n\xe9,2\n", 3),
+                                           ("a,b\r\n\xe9,1\r\n", 2), ("\xe9,b\n", 1)])
+def test_not_utf8_is_refused_with_its_line(tmp_path, text, line):
+    path = _csv(tmp_path, text.encode("latin-1"))
+    assert f"not valid UTF-8 (line {line}," in _error(path)
 
 
 def test_errors_show_the_file_relative_to_the_root_or_by_name(tmp_path):

@@ -69,13 +69,40 @@ def test_report_is_dutch_and_has_no_absolute_paths(broken, tmp_path):
     _, _, html = broken
     text = _visible(html)
     for english in ("Validation of the sources", "PASSED", "FAILED", ">FAIL<", "<th>dataset</th>",
-                    "<th>result</th>", "<th>offending rows</th>", 'lang="en"'):
+                    "<th>result</th>", "<th>offending rows</th>", '<html lang="en"', "Melding"):
         assert english not in html, english
     assert "Validatie van de brondata" in html and "Geslaagde controles per bron" in text
     assert str(tmp_path) not in html and "vertrouwelijk" not in html
     assert not re.search(r"(?<![\w.])/(?:tmp|home|root|Users|srv|data/secure)/", html)
     assert "<code>klanten_pw.csv</code>" in html  # outside the project: the file name only
     assert "<code>data/klantmanagers_pw.csv</code>" in html  # inside: relative to the project
+
+
+def test_what_a_rule_found_is_explained_in_dutch_and_only_a_parsers_words_stay_english(tmp_path, frames):
+    """The Toelichting is written from the result's fields; a message only a library or the CSV
+    parser can give stays as the technical message, marked as English for screen readers."""
+    project = Project(tmp_path, frames)
+    project.write("klanten_pw", frames["klanten_pw"].drop(columns=["geslacht"]).assign(extra=1))
+    project.path("klantmanagers_pw").write_bytes("pct_kan_nooit\n\xe9\n".encode("latin-1"))
+    project.path("cbs_bijstand").unlink()
+    result = validate_edition(project.edition())  # row-count rules kept: 80 respondents are too few
+    html = result.to_html()
+    blocks = {b: _visible(re.sub(r"</?(?:code|span)\b[^>]*>", "", b)) for b in re.findall(r'<article class="sp-val-failure">.*?</article>', html, re.S)}
+
+    def block(*words):
+        return next(text for text in blocks.values() if all(w in text for w in words))
+
+    assert "Toelichting Ontbrekende kolommen: geslacht; Kolommen die het contract niet kent: extra." in block(
+        "precies de afgesproken kolommen")
+    assert "Toelichting De kolom geslacht staat niet in het bestand." in block("alleen toegestane codes", "geslacht")
+    count = next(r for r in result.failures
+                 if r.dataset == "klanten_pw" and r.rule == "expect_table_row_count_to_be_between")
+    lo, hi = (f"{count.expected[k]:,}".replace(",", ".") for k in ("min_value", "max_value"))
+    assert f"Toelichting Gevonden: 80; verwacht: tussen {lo} en {hi}." in block("klanten_pw", "aantal rijen binnen")
+    assert "Toelichting Het bestand bestaat niet" in block("cbs_bijstand", "bestand leesbaar")
+    parser = next(b for b, text in blocks.items() if "klantmanagers_pw" in text and "bestand leesbaar" in text)
+    assert re.search(r'<dt>Technische melding</dt><dd><span lang="en">file is not valid UTF-8 \(line 2', parser)
+    assert html.count('lang="en"') == 1  # nothing else is left in English
 
 
 def test_passing_rules_are_summarised_per_source(broken):

@@ -87,6 +87,13 @@ class RuleResult:
     params_key: str | None = None
     params_value: Any = None
     data_value: Any = None
+    # What a failed rule found, for the Dutch report: the expected value or bounds (the rule's
+    # ``value``/``min_value``/``max_value``/``type_``/``type_list``), columns the file lacks or has
+    # too many, a column the rule names that the file lacks.
+    expected: dict[str, Any] | None = None
+    missing_columns: list[str] = field(default_factory=list)
+    unexpected_columns: list[str] = field(default_factory=list)
+    absent_column: str | None = None
 
     def line(self) -> str:
         """One line: ``dataset 'x', column 'y', rule T (name): message``."""
@@ -805,7 +812,7 @@ class _Run:
         columns = [*needed, *kwargs.get("columns", [])]
         absent = [c for c in columns if c not in df.columns]
         if absent:
-            rule.ok, rule.message = False, f"column '{absent[0]}' does not exist"
+            rule.ok, rule.message, rule.absent_column = False, f"column '{absent[0]}' does not exist", absent[0]
             return rule
         try:
             found = CUSTOM_CHECKS[name](df, self, **kwargs)
@@ -980,6 +987,10 @@ def _exception(info: Any) -> str | None:
     return None
 
 
+#: The rule arguments that say what a column or table should show.
+_EXPECTED = ("type_", "type_list", "value", "min_value", "max_value")
+
+
 def _expected(kwargs: dict[str, Any]) -> str:
     if "type_" in kwargs:
         return f"type {kwargs['type_']}"
@@ -1017,7 +1028,7 @@ def _from_gx(dataset: str, r, columns: set[str], privacy: _Privacy) -> RuleResul
     used = [kw.get("column"), *(kw.get("column_list") or []), *_condition_columns(kw.get("row_condition"))]
     absent = [c for c in used if c and c not in columns]
     if absent:  # GX buries this in exception_info, in varying words
-        rule.message = f"column '{absent[0]}' does not exist"
+        rule.message, rule.absent_column = f"column '{absent[0]}' does not exist", absent[0]
         return rule
     exc = _exception(r.exception_info)
     if exc:
@@ -1038,11 +1049,13 @@ def _from_gx(dataset: str, r, columns: set[str], privacy: _Privacy) -> RuleResul
     if isinstance(mismatch, dict):
         missing, unexpected = mismatch.get("missing") or [], mismatch.get("unexpected") or []
         rule.values = [*missing, *unexpected]
+        rule.missing_columns, rule.unexpected_columns = list(missing), list(unexpected)
         rule.message = "; ".join(
             [f"missing column(s) {', '.join(map(repr, missing))}"] * bool(missing)
             + [f"unexpected column(s) {', '.join(map(repr, unexpected))}"] * bool(unexpected))
         return rule
     observed = _plain(res.get("observed_value"))
+    rule.expected = {k: kw[k] for k in _EXPECTED if kw.get(k) is not None}
     if privacy.hides(checked) and not any(part in cfg.type for part in _SAFE_OBSERVED):
         why = "free-text column" if any(c in privacy.free_text for c in checked) else "identifier or weight column"
         rule.message = f"observed value not shown ({why}), expected {_expected(kw)}"

@@ -117,7 +117,7 @@ def _read_csv(path: Path, fail) -> Table:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = len(io.StringIO(raw[:exc.start].decode("utf-8", "replace"), newline="").readlines()) or 1
+        line = len(re.split(r"\r\n|\r|\n", raw[:exc.start].decode("utf-8", "replace")))  # the bad byte's line
         fail(f"file is not valid UTF-8 (line {line}, byte {exc.start + 1}); save the file as UTF-8")
     if not text.strip():
         fail("file is empty")

@@ -19,6 +19,7 @@ import html
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+from spiegel import fmt
 from spiegel.io import scrub_paths
 
 if TYPE_CHECKING:
@@ -145,6 +146,57 @@ def _examples(rule: RuleResult, source: SourceResult) -> str:
     return "; ".join(parts) or "–"
 
 
+def _value_nl(value: object) -> str:
+    """A number in Dutch notation (``1.234``, ``0,5``), anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    decimals = 0 if float(value).is_integer() else min(6, len(repr(float(value)).split(".")[1]))
+    return fmt.number(value, decimals)
+
+
+def _expected_nl(expected: dict) -> str:
+    if "type_" in expected:
+        return f"gegevenstype <code>{_e(expected['type_'])}</code>"
+    if "type_list" in expected:
+        return "gegevenstype " + " of ".join(f"<code>{_e(t)}</code>" for t in expected["type_list"])
+    if "value" in expected:
+        return _e(_value_nl(expected["value"]))
+    lo, hi = (_e(_value_nl(expected[k])) if k in expected else None for k in ("min_value", "max_value"))
+    return f"tussen {lo} en {hi}" if lo and hi else f"minstens {lo}" if lo else f"hoogstens {hi}"
+
+
+#: The fixed problems :func:`spiegel.io.read_table` names, in Dutch (the others hold a line number
+#: or a library's words and stay as the technical message).
+FILE_PROBLEMS_NL = {
+    "file not found": "Het bestand bestaat niet: zet het op de plek die het params-bestand noemt.",
+    "file is empty": "Het bestand is leeg.",
+    "file holds no header": "Het bestand heeft geen kopregel met kolomnamen.",
+    "not declared in the params file": "De bron staat niet in het params-bestand.",
+}
+
+
+def explanation(rule: RuleResult) -> str | None:
+    """What a failed rule found, in Dutch (HTML), where the result says it in fields; None where
+    the number of rows and the examples say it all, or only the (English) technical message can."""
+    if rule.rule == "file_readable" and rule.message.split(" (")[0] in FILE_PROBLEMS_NL:
+        return FILE_PROBLEMS_NL[rule.message.split(" (")[0]]
+    if rule.absent_column:
+        return f"De kolom <code>{_e(rule.absent_column)}</code> staat niet in het bestand."
+    if rule.missing_columns or rule.unexpected_columns:
+        parts = [f"{what}: " + ", ".join(f"<code>{_e(c)}</code>" for c in columns)
+                 for what, columns in (("Ontbrekende kolommen", rule.missing_columns),
+                                       ("Kolommen die het contract niet kent", rule.unexpected_columns)) if columns]
+        return "; ".join(parts) + "."
+    if rule.expected:
+        found = (_e(_value_nl(rule.values[0])) if rule.values
+                 else "niet getoond (identificerende, gewichts- of vrije-tekstkolom)")
+        return f"Gevonden: {found}; verwacht: {_expected_nl(rule.expected)}."
+    if rule.params_key:
+        return (f"De data wijken af van wat de params zeggen: pas <code>{_e(rule.params_key)}</code> in het "
+                "params-bestand van deze editie aan, of controleer het bestand.")
+    return None
+
+
 def _failure(rule: RuleResult, source: SourceResult) -> str:
     message = scrub_paths(rule.message) if rule.message else ""
     rows = [
@@ -155,8 +207,11 @@ def _failure(rule: RuleResult, source: SourceResult) -> str:
         ("Aantal rijen", _e(_count(rule.offending)) if rule.offending is not None else "–"),
         ("Voorbeelden", _examples(rule, source)),
     ]
-    if message:
-        rows.append(("Melding", _e(message)))
+    dutch = explanation(rule)
+    if dutch:
+        rows.append(("Toelichting", dutch))
+    elif message and rule.offending is None:  # row counts and examples are above; else only this says what
+        rows.append(("Technische melding", f'<span lang="en">{_e(message)}</span>'))
     body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
     return (f'<article class="sp-val-failure"><h3><span class="sp-val-fail-mark">Niet voldaan:</span> '
             f"{_e(rule.dataset)} · {_e(column_nl(rule.column))}</h3><dl>{body}</dl></article>")

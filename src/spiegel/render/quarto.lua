@@ -511,17 +511,20 @@ local function float_div(div)
   if is_typst then
     local cap = typst_of({ pandoc.Plain(cap_inlines) })
     local tkind = kind == "tbl" and "table" or "image"
-    -- short tables and figures move to the next page whole; long tables may break (header repeats)
+    -- Short tables and figures float: at the top or foot of the page where they are, or at the
+    -- top of the next one while the text fills this page (no page left partly empty). Long tables
+    -- stay in the text and may break (their header repeats).
     local lines = 0
     for _, b in ipairs(body) do
       if b.t == "RawBlock" and b.format == "typst" and b.text:match("^#sp%-table%(") then
         lines = lines + select(2, b.text:gsub("\n", ""))
       end
     end
-    local breakable = lines > 30 and "true" or "false"
+    local long = lines > 30
     out:insert(pandoc.RawBlock("typst",
-      "#[#show figure: set block(breakable: " .. breakable .. ")\n"
-      .. "#figure(kind: " .. tkind .. ", caption: [" .. cap .. "], sp-float-body["))
+      "#[#show figure: set block(breakable: " .. tostring(long) .. ")\n"
+      .. "#figure(kind: " .. tkind .. (long and "" or ", placement: auto")
+      .. ", caption: [" .. cap .. "], sp-float-body["))
     out:extend(body)
     out:insert(pandoc.RawBlock("typst", "]) <" .. label .. ">\n]"))
   else
