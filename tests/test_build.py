@@ -258,8 +258,8 @@ def _captions(book: Path) -> dict[str, str]:
 
 def test_the_pdf_has_its_pages_outline_every_caption_and_every_figure_alt_text(built):
     """What a reader's PDF tools see: a length like the published edition's, bookmarks for every
-    chapter and section, each Tabel/Figuur with the caption the site gives it, and each figure's
-    alt text starting with that caption."""
+    chapter and section, contents whose page numbers are right, each Tabel/Figuur with the caption
+    the site gives it, and each figure's alt text starting with that caption."""
     project, _, _ = built
     book = project / BOOK
     pdf = book / PDF
@@ -274,6 +274,14 @@ def test_the_pdf_has_its_pages_outline_every_caption_and_every_figure_alt_text(b
         assert f"{number}.1" in " ".join(item.split()[0] for item in outline)
     for front in ("Hoofdboodschap", "Samenvatting", "Literatuur"):
         assert front in outline
+    # the contents' page numbers: each entry's heading is on the page it names (printed = physical)
+    pages = pdfread.text(pdf).split("\f")
+    entries = [(f"{m[0]} {m[1]}".strip(), int(m[2])) for page in pages if ". . ." in page
+               for m in re.findall(r"^\s*(\d+(?:\.\d+)*)?\s*(\S.*?)\s*(?:\.\s){3,}\.?[\s\u2060]*(\d+)\s*$", page, re.M)]
+    assert len(entries) >= 100 and [n for _, n in entries] == sorted(n for _, n in entries)
+    wrong = [(head, n) for head, n in entries
+             if head not in re.sub(r"\s+", " ", re.sub(r"\u00ad\s*", "", pages[n - 1]))]
+    assert not wrong, wrong
     captions = _captions(book)
     for kind, at_least in (("Tabel", 7), ("Figuur", 25)):  # Tabel 7 and Figuur 25: chapter 5 (CHAPTER_FLOATS)
         numbers = sorted(int(label.split()[1]) for label in captions if label.startswith(kind))

@@ -79,7 +79,7 @@ def colophon_rows(book: Path) -> dict[str, dict[str, str]]:
 
 
 def banner_of(page: str) -> str | None:
-    found = re.search(r'<div class="sp-synthetic-banner" role="note">(.*?)</div>', page, re.S)
+    found = re.search(r'<aside class="sp-synthetic-banner" aria-label="[^"]+">(.*?)</aside>', page, re.S)
     return html.unescape(found.group(1)) if found else None
 
 

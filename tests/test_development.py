@@ -6,6 +6,7 @@ scipy; the end-to-end checks on the 2023 edition are in test_edition_2023.py."""
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from scipy import stats as st
@@ -148,6 +149,18 @@ def test_the_key_figure_table_prints_both_editions_the_difference_and_the_verdic
         "| 2 | Label vervallen | niet gevraagd in 2023 | 33% |  | niet gevraagd in 2023 |",
     ]
     assert lines[-1] == ": Kerncijfers"
+    # in the page each column is as wide as its longest cell needs, not a sixth of the line each
+    import pypandoc
+
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in [lines[0], *lines[2:-2]]]
+    longest = [max(len(row[j]) for row in cells) for j in range(6)]
+    page = pypandoc.convert_text("\n".join(lines), "html", format="markdown", extra_args=["--columns=40"])
+    widths = [float(w) for w in re.findall(r'<col style="width: ([\d.]+)%"', page)]
+    assert len(widths) == 6 and len(set(widths)) > 2, widths
+    for j in range(6):
+        for k in range(6):
+            if longest[j] > longest[k] + 2:
+                assert widths[j] > widths[k], (longest, widths)
     with pytest.raises(text.TextError, match="ontw_ finding"):
         text.f_development(reg["hoger"])
 

@@ -425,8 +425,12 @@ def f_development_table(items: Sequence[Any], caption: str) -> str:
     head, rows = development_rows(items)
     if not rows:
         return ""
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["--:"] * 3 + ["---"]) + "|"]
-    lines += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows]
+    cells = [[c.replace("|", "/") for c in row] for row in rows]
+    # pandoc gives a wide table's columns the widths of their dashes: as wide as their longest cell
+    dashes = ["-" * max(3, len(h), *(len(row[j]) for row in cells)) for j, h in enumerate(head)]
+    rule = [d if j in (0, 1, 5) else d[:-1] + ":" for j, d in enumerate(dashes)]  # figures right aligned
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(rule) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
     return "\n".join(lines) + f"\n\n: {caption}\n"
 
 

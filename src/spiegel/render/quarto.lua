@@ -295,6 +295,10 @@ local function typst_rows(rows, aligns, header)
   each_cell(rows, function(cell, col, r)
     local body = typst_of(cell.contents)
     if header and body ~= "" then body = "#strong[" .. body .. "]" end
+    if header and cell.col_span > 1 and body ~= "" then
+      -- a group's rule over its own columns only (the cell's inset keeps two groups' rules apart)
+      body = "#block(width: 100%, inset: (bottom: 2.5pt), stroke: (bottom: 0.5pt))[" .. body .. "]"
+    end
     local args = {}
     if cell.col_span > 1 then table.insert(args, "colspan: " .. cell.col_span) end
     if cell.row_span > 1 then table.insert(args, "rowspan: " .. cell.row_span) end
