@@ -207,6 +207,19 @@ def test_a_first_column_with_empty_cells_is_no_stub():
     assert 'scope="row"' not in body and "<th" not in body
 
 
+def test_html_headings_never_skip_a_level_and_raised_ones_keep_their_look():
+    md = ("# 5 Hoofdstuk\n\n## 5.1 Sectie\n\n#### Bekendheid {.unnumbered}\n\ntekst\n\n#### Tijdigheid {.unnumbered}\n\n"
+          "## 5.2 Sectie\n\n### 5.2.1 Sub\n\n#### Voorschot {.unnumbered}\n")
+    out = _convert(md, "html5")
+    levels = [(int(level), re.sub(r"<[^>]+>", "", text).strip()) for level, text in re.findall(r"<h(\d)[^>]*>(.*?)</h\1>", out)]
+    assert levels == [(1, "5 Hoofdstuk"), (2, "5.1 Sectie"), (3, "Bekendheid"), (3, "Tijdigheid"), (2, "5.2 Sectie"),
+                      (3, "5.2.1 Sub"), (4, "Voorschot")]
+    assert re.search(r'<h3 class="unnumbered sp-minor unlisted" id="bekendheid">', out)
+    assert '<h4 class="unnumbered" id="voorschot">' in out  # in its place: left as written
+    typst = _convert(md, "typst")
+    assert "#heading(level: 4, numbering: none)[Bekendheid]" in typst  # the PDF keeps the levels as written
+
+
 def test_grouped_header_in_typst():
     md = _table(["Belemmering", "Sterke mate WW", "Sterke mate WGA", "Enige mate WW", "Enige mate WGA"], ROWS)
     out = _convert(md, "typst")

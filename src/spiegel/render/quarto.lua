@@ -625,4 +625,27 @@ local pass_refs = {
   end,
 }
 
-return { pass_plain_floats, pass_outputs, pass_floats, pass_refs }
+-- HTML headings never skip a level (h2 then h4 reads to a screen reader as a missing section): a
+-- heading deeper than one below its parent is raised to that level, keeps the look of its own
+-- (class sp-minor) and, when unnumbered, stays out of the page's section list (unlisted). The PDF
+-- keeps the levels as written (its contents stop at three).
+local heading_stack = {} -- { orig = level as written, new = level in the page }
+local pass_heading_order = {
+  traverse = "topdown",
+  Header = function(h)
+    if is_typst then return nil end
+    while #heading_stack > 0 and heading_stack[#heading_stack].orig >= h.level do
+      table.remove(heading_stack)
+    end
+    local parent = heading_stack[#heading_stack]
+    local level = math.min(h.level, (parent and parent.new or 0) + 1)
+    table.insert(heading_stack, { orig = h.level, new = level })
+    if level == h.level then return nil end
+    h.level = level
+    h.classes:insert("sp-minor")
+    if has_class(h, "unnumbered") then h.classes:insert("unlisted") end
+    return h
+  end,
+}
+
+return { pass_heading_order, pass_plain_floats, pass_outputs, pass_floats, pass_refs }
