@@ -530,7 +530,9 @@ def _book_typst(edition: Any, work: Path, typst_bodies: list[str], facts: dict[s
     book.append(f"  colophon: {colophon.typst_value(colophon.colophon_typst(facts))},")
     book.append(f"  back-cover: {colophon.typst_value(colophon.back_cover_data(edition))},")
     book.append(")")
-    source = "\n".join(book) + "\n\n" + "\n\n".join(typst_bodies)
+    # each chapter's floats are placed before the next chapter starts (a flush at the end of the
+    # chapter, not at the next one's start, where it would leave an empty page before it)
+    source = "\n".join(book) + "\n\n" + "".join(f"{body}\n\n#place.flush()\n\n" for body in typst_bodies)
     (work / "book.typ").write_text(source, encoding="utf-8")
     return work / "book.typ"
 
