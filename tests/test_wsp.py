@@ -134,7 +134,7 @@ CELLS = [(row["label"], col, value) for row in TABLES["tabel_5"]["rows"]
 
 @pytest.mark.parametrize("row, column, printed", CELLS, ids=[f"{r}|{c}" for r, c, _ in CELLS])
 def test_tabel_5_cell(data, row, column, printed):
-    shown = ch.tabel_5_display(data).set_index("")
+    shown = ch.tabel_5_display(data).set_index("Stand van invoering")
     assert shown.loc[row, column] == printed
 
 

@@ -323,7 +323,7 @@ def tabel_6(data: Data) -> pd.DataFrame:
         values = data.minima[r["column"]].dropna()
         f = show[r["show"]]
         modal = values.mode().min()
-        rows.append({"": r["label"], cols["laagste"]: f(values.min()), cols["mediaan"]: f(values.median()),
+        rows.append({t6["stub"]: r["label"], cols["laagste"]: f(values.min()), cols["mediaan"]: f(values.median()),
                      cols["hoogste"]: f(values.max()),
                      cols["meest"]: f(modal) if int((values == modal).sum()) > 1 else "–",
                      cols["aantal"]: fmt.number(int((values == modal).sum())) if int((values == modal).sum()) > 1 else "–"})

@@ -210,9 +210,9 @@ def _ranking_items(reg: Register, rank: dict) -> list[Figure]:
 def tabel_5(data: Data) -> pd.DataFrame:
     """Tabel 5 as counts: a row per implementation status plus Totaal, a column per requirement."""
     t5 = spec()["tabel_5"]
-    rows = [{"": label, **{name: count(data, col, (code,))[0] for col, name in t5["columns"].items()}}
+    rows = [{t5["stub"]: label, **{name: count(data, col, (code,))[0] for col, name in t5["columns"].items()}}
             for code, label in t5["rows"].items()]
-    rows.append({"": t5["total"], **{name: count(data, col, list(t5["rows"]))[1] for col, name in t5["columns"].items()}})
+    rows.append({t5["stub"]: t5["total"], **{name: count(data, col, list(t5["rows"]))[1] for col, name in t5["columns"].items()}})
     return pd.DataFrame(rows)
 
 
