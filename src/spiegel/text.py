@@ -403,8 +403,8 @@ def development_rows(items: Sequence[Any]) -> tuple[list[str], list[list[str]]]:
     pairs = [i if isinstance(i, tuple) else ("", i) for i in items]
     if not pairs:
         return [], []
-    year = _development_sides(pairs[0][1], "kerncijfertabel")[0].wave
-    previous = _development_sides(pairs[0][1], "kerncijfertabel")[1].wave
+    first_now, first_before = _development_sides(pairs[0][1], "kerncijfertabel")
+    year, previous = first_now.wave, first_before.wave
     head = ["Hoofdstuk", "Kerncijfer", str(year), str(previous), "Verschil", "Significant?"]
     rows = []
     for chapter, f in pairs:
